@@ -1,0 +1,1 @@
+"""Dampingan: wiring of the Telegram application, settings, CLI."""

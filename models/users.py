@@ -1,0 +1,153 @@
+"""People who use the bot, and the invitations that let them in."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import Enum, ForeignKey, String, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.agencies import Agency
+from models.base import Base, TelegramId, utcnow
+from models.regions import Kecamatan
+
+
+class Role(StrEnum):
+    STAFF = "staff"
+    KECAMATAN_COORDINATOR = "kecamatan_coordinator"
+    REGENCY_COORDINATOR = "regency_coordinator"
+    ADMIN = "admin"
+
+
+def _role_enum() -> Enum:
+    return Enum(Role, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
+
+
+class User(Base):
+    __tablename__ = "app_user"  # "user" is reserved in PostgreSQL
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(TelegramId, unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    username: Mapped[str | None] = mapped_column(String(64))
+    role: Mapped[Role] = mapped_column(_role_enum())
+    # Scope: staff belong to an agency, kecamatan coordinators to a kecamatan.
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
+    kecamatan_id: Mapped[int | None] = mapped_column(ForeignKey("kecamatan.id"), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    agency: Mapped[Agency | None] = relationship(lazy="joined")
+    kecamatan: Mapped[Kecamatan | None] = relationship(lazy="joined")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+
+class Invitation(Base):
+    """A single-use, expiring invitation. Only the token's hash is stored."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[Role] = mapped_column(_role_enum())
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    kecamatan_id: Mapped[int | None] = mapped_column(ForeignKey("kecamatan.id"))
+    created_by_telegram_id: Mapped[int] = mapped_column(TelegramId)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+    agency: Mapped[Agency | None] = relationship(lazy="joined")
+    kecamatan: Mapped[Kecamatan | None] = relationship(lazy="joined")
+
+
+class InvitationProblem(StrEnum):
+    UNKNOWN = "unknown"
+    USED = "used"
+    EXPIRED = "expired"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    # 24 random bytes -> 32 URL-safe characters: within Telegram's 64-character start
+    # parameter limit and far beyond guessing.
+    return secrets.token_urlsafe(24)
+
+
+async def get_user(session: AsyncSession, telegram_id: int) -> User | None:
+    return await session.scalar(select(User).where(User.telegram_id == telegram_id))
+
+
+async def list_users(session: AsyncSession, *, role: Role | None = None) -> Sequence[User]:
+    stmt = select(User).where(User.active).order_by(User.full_name)
+    if role is not None:
+        stmt = stmt.where(User.role == role)
+    return (await session.scalars(stmt)).all()
+
+
+def create_invitation(
+    session: AsyncSession,
+    *,
+    role: Role,
+    created_by: int,
+    valid_for: timedelta,
+    agency_id: int | None = None,
+    kecamatan_id: int | None = None,
+) -> tuple[Invitation, str]:
+    """Adds an invitation to the session and returns it with its clear-text token."""
+    token = new_token()
+    invitation = Invitation(
+        token_hash=hash_token(token),
+        role=role,
+        agency_id=agency_id,
+        kecamatan_id=kecamatan_id,
+        created_by_telegram_id=created_by,
+        expires_at=utcnow() + valid_for,
+    )
+    session.add(invitation)
+    return invitation, token
+
+
+async def find_invitation(
+    session: AsyncSession, token: str, *, now: datetime | None = None
+) -> tuple[Invitation | None, InvitationProblem | None]:
+    """Looks an invitation up by token and says why it cannot be used, if it cannot."""
+    invitation = await session.scalar(
+        select(Invitation).where(Invitation.token_hash == hash_token(token))
+    )
+    if invitation is None:
+        return None, InvitationProblem.UNKNOWN
+    if invitation.used_at is not None:
+        return invitation, InvitationProblem.USED
+    if invitation.expires_at <= (now or utcnow()):
+        return invitation, InvitationProblem.EXPIRED
+    return invitation, None
+
+
+async def claim_invitation(session: AsyncSession, invitation: Invitation, user: User) -> bool:
+    """Marks the invitation used by `user`; False when someone else claimed it first.
+
+    A conditional UPDATE, not a read-then-write, so two people opening the same link at
+    the same moment cannot both get in.
+    """
+    await session.flush()
+    result = await session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
+        .values(used_at=utcnow(), used_by_id=user.id)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
