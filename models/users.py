@@ -42,6 +42,9 @@ class User(Base):
     language: Mapped[str] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Hash of the command menu last sent to Telegram for this chat, so start-up only
+    # re-sends menus that changed (a new release, a new role or language).
+    menu_signature: Mapped[str | None] = mapped_column(String(64))
 
     agency: Mapped[Agency | None] = relationship(lazy="joined")
     kecamatan: Mapped[Kecamatan | None] = relationship(lazy="joined")
