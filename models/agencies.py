@@ -47,9 +47,7 @@ class Assignment(Base):
 
 
 async def list_agencies(session: AsyncSession) -> Sequence[Agency]:
-    return (
-        await session.scalars(select(Agency).where(Agency.active).order_by(Agency.name))
-    ).all()
+    return (await session.scalars(select(Agency).where(Agency.active).order_by(Agency.name))).all()
 
 
 async def get_agency(session: AsyncSession, agency_id: int) -> Agency | None:

@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Enum, ForeignKey, String, select, update
+from sqlalchemy import ForeignKey, String, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.agencies import Agency
-from models.base import Base, TelegramId, utcnow
+from models.base import Base, TelegramId, str_enum, utcnow
 from models.regions import Kecamatan
 
 
@@ -24,10 +24,6 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-def _role_enum() -> Enum:
-    return Enum(Role, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
-
-
 class User(Base):
     __tablename__ = "app_user"  # "user" is reserved in PostgreSQL
 
@@ -35,7 +31,7 @@ class User(Base):
     telegram_id: Mapped[int] = mapped_column(TelegramId, unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
     username: Mapped[str | None] = mapped_column(String(64))
-    role: Mapped[Role] = mapped_column(_role_enum())
+    role: Mapped[Role] = mapped_column(str_enum(Role))
     # Scope: staff belong to an agency, kecamatan coordinators to a kecamatan.
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
     kecamatan_id: Mapped[int | None] = mapped_column(ForeignKey("kecamatan.id"), index=True)
@@ -61,7 +57,7 @@ class Invitation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    role: Mapped[Role] = mapped_column(_role_enum())
+    role: Mapped[Role] = mapped_column(str_enum(Role))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
     kecamatan_id: Mapped[int | None] = mapped_column(ForeignKey("kecamatan.id"))
     created_by_telegram_id: Mapped[int] = mapped_column(TelegramId)

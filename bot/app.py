@@ -1,0 +1,97 @@
+"""Builds the Application: settings in, handlers registered, lifecycle hooks attached.
+
+This module only wires. Features live in `handlers/` and `jobs/`.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
+from telegram.warnings import PTBUserWarning
+
+from bot.context import AppContext, DampinganApplication
+from bot.i18n import Translator
+from bot.settings import Settings
+from handlers import access, help, invitations, language, registration
+from handlers.errors import on_error
+from jobs import menus
+from models.db import make_engine, make_sessionmaker
+
+_LOG = logging.getLogger(__name__)
+_ENGINE_KEY = "engine"
+
+# Callback buttons inside per-chat conversations are intended (see PTB-NOTES).
+warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
+
+
+def build_application(settings: Settings) -> DampinganApplication:
+    """Creates the bot application for `settings` (database migrated beforehand by the CLI)."""
+    token = settings.require_token()
+    api = settings.telegram_api_url
+    engine = make_engine(settings.database_url_or_default)
+    application = (
+        ApplicationBuilder()
+        .application_class(DampinganApplication)
+        .token(token)
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .context_types(ContextTypes(context=AppContext))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                tzinfo=settings.tz,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .post_init(_post_init)  # type: ignore[arg-type]
+        .post_shutdown(_post_shutdown)  # type: ignore[arg-type]
+        .build()
+    )
+    assert isinstance(application, DampinganApplication)
+    application.settings = settings
+    application.sessionmaker = make_sessionmaker(engine)
+    application.translator = Translator(settings.language)
+    application.bot_data[_ENGINE_KEY] = engine
+    _register(application)
+    return application
+
+
+def _register(application: DampinganApplication) -> None:
+    # Group -1: the gate sees every update first and stops people who are not registered,
+    # so no feature below has to check registration itself.
+    application.add_handlers(access.handlers(), group=-1)
+    # Group 0: one handler per update wins, in this order. The fallbacks come last so
+    # that every feature gets its chance before "not understood".
+    application.add_handlers(
+        [
+            *registration.handlers(),
+            *invitations.handlers(),
+            *language.handlers(),
+            *help.handlers(),
+            *help.fallback_handlers(),
+        ]
+    )
+    application.add_error_handler(on_error)
+
+
+async def _post_init(application: DampinganApplication) -> None:
+    """Sets the guest menus and schedules the refresh of personal menus."""
+    await menus.set_guest_menus(application)
+    # Personal menus can be many calls; do them in the background once polling runs.
+    assert application.job_queue is not None
+    application.job_queue.run_once(menus.refresh_menus, when=0, name="menus.refresh")
+    _LOG.info("Dampingan started as @%s", application.bot.username)
+
+
+async def _post_shutdown(application: DampinganApplication) -> None:
+    engine: AsyncEngine = application.bot_data[_ENGINE_KEY]
+    await engine.dispose()
+
+
+def allowed_updates() -> list[str]:
+    return [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]

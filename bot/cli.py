@@ -1,0 +1,114 @@
+"""The `dampingan` command: run the bot, the terminal demo, migrations and imports."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from bot.settings import Settings, SettingsError, load_settings
+
+_LOG = logging.getLogger("dampingan")
+IMPORT_KINDS = ("regions", "agencies", "assignments")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dampingan", description="Dampingan: field reporting bot for desa dampingan."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot (needs TELEGRAM_BOT_TOKEN)")
+    sub.add_parser("demo", help="the bot in a terminal chat, on the built-in Telegram sandbox")
+    db = sub.add_parser("db", help="database migrations")
+    db.add_argument("action", choices=("upgrade", "current"))
+    imp = sub.add_parser("import", help="import regions, agencies or assignments (CSV/XLSX)")
+    imp.add_argument("kind", choices=IMPORT_KINDS)
+    imp.add_argument("file", type=Path)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        if args.command == "run":
+            return _run(settings)
+        if args.command == "demo":
+            from bot.demo import run_demo
+
+            return asyncio.run(run_demo(settings))
+        if args.command == "db":
+            return _db(settings, args.action)
+        if not args.file.is_file():
+            print(f"dampingan: {args.file}: no such file", file=sys.stderr)
+            return 1
+        return asyncio.run(_import(settings, args.kind, args.file))
+    except SettingsError as exc:
+        print(f"dampingan: configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+def prepare_database(settings: Settings) -> None:
+    """Creates the data folders and brings the database schema up to date."""
+    import migrations
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.photos_dir.mkdir(parents=True, exist_ok=True)
+    settings.exports_dir.mkdir(parents=True, exist_ok=True)
+    migrations.upgrade(settings.database_url_or_default)
+
+
+def _run(settings: Settings) -> int:
+    from bot.app import allowed_updates, build_application
+
+    settings.require_token()
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # httpx logs every getUpdates call at INFO; that drowns the log of a long-polling bot.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    prepare_database(settings)
+    application = build_application(settings)
+    application.run_polling(allowed_updates=allowed_updates())
+    return 0
+
+
+def _db(settings: Settings, action: str) -> int:
+    import migrations
+
+    if action == "upgrade":
+        prepare_database(settings)
+        print(f"database at revision {migrations.current(settings.database_url_or_default)}")
+    else:
+        print(migrations.current(settings.database_url_or_default) or "empty")
+    return 0
+
+
+async def _import(settings: Settings, kind: str, path: Path) -> int:
+    from models.imports import ImportRejected, import_file
+
+    from models.db import make_engine, make_sessionmaker
+
+    prepare_database(settings)
+    engine = make_engine(settings.database_url_or_default)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            try:
+                result = await import_file(session, kind, path)
+            except ImportRejected as rejected:
+                errors = rejected.result.errors
+                print(f"{path}: rejected, nothing was written ({len(errors)} problems):")
+                for error in errors:
+                    print(f"  line {error.line}: {error.message}")
+                return 1
+            await session.commit()
+    finally:
+        await engine.dispose()
+    print(f"{path}: {result.summary()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

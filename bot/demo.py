@@ -1,0 +1,86 @@
+"""`dampingan demo`: the real bot on the built-in Telegram sandbox, in a terminal chat.
+
+Everything is local: SQLite under `<data dir>/demo`, the demo data set from `demo/`, and a
+sandbox Bot API server on 127.0.0.1. No Telegram token is needed.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from bot.settings import Settings
+
+DEMO_DATA = Path(__file__).resolve().parent.parent / "demo"
+DEMO_TOKEN = "100000001:DEMO-sandbox-token"
+# Simulated Telegram accounts the person at the keyboard can act as (`/as NAME`).
+ADMIN_ID = 1001
+PERSONAS = {
+    "admin": (ADMIN_ID, "Rina", "id"),
+    "staff": (2001, "Budi", "id"),
+    "coordinator": (3001, "Sari", "id"),
+    "guest": (4001, "Guest", "en"),
+}
+
+
+async def run_demo(base: Settings) -> int:
+    """Prepares the demo database, starts sandbox and bot, and hands over to the terminal."""
+    from sandbox.terminal import PersonaSpec, run_terminal
+
+    from bot.app import allowed_updates, build_application
+    from bot.cli import prepare_database
+    from sandbox import Sandbox
+
+    data_dir = base.data_dir / "demo"
+    settings = base.model_copy(
+        update={"data_dir": data_dir, "database_url": None, "admin_ids": frozenset({ADMIN_ID})}
+    )
+    data_dir.mkdir(parents=True, exist_ok=True)
+    # The terminal is the demo's screen; the bot's log goes to a file beside the database.
+    logging.basicConfig(
+        filename=data_dir / "bot.log",
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    prepare_database(settings)
+    await _load_demo_data(settings)
+
+    async with Sandbox(token=DEMO_TOKEN, bot_username="dampingan_demo_bot") as sandbox:
+        settings = settings.model_copy(
+            update={"telegram_bot_token": DEMO_TOKEN, "telegram_api_url": sandbox.url}
+        )
+        application = build_application(settings)
+        async with application:
+            await application.start()
+            assert application.updater is not None
+            await application.updater.start_polling(allowed_updates=allowed_updates())
+            try:
+                await run_terminal(
+                    sandbox,
+                    {
+                        name: PersonaSpec(user_id, first_name, lang)
+                        for name, (user_id, first_name, lang) in PERSONAS.items()
+                    },
+                    initial="admin",
+                )
+            finally:
+                await application.updater.stop()
+                await application.stop()
+    return 0
+
+
+async def _load_demo_data(settings: Settings) -> None:
+    """Imports the demo regions, agencies and assignments (idempotent)."""
+    from models.imports import import_file
+
+    from models.db import make_engine, make_sessionmaker
+
+    engine = make_engine(settings.database_url_or_default)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            for kind in ("regions", "agencies", "assignments"):
+                await import_file(session, kind, DEMO_DATA / f"{kind}.csv")
+                await session.commit()
+    finally:
+        await engine.dispose()

@@ -1,0 +1,28 @@
+"""Keeps every person's Telegram command menu in line with their role and language."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.context import AppContext, DampinganApplication
+from handlers.commands import set_guest_menus as _set_guest_menus
+from handlers.commands import sync_user_menu
+from models.users import list_users
+
+_LOG = logging.getLogger(__name__)
+
+
+async def set_guest_menus(application: DampinganApplication) -> None:
+    await _set_guest_menus(application.bot, application.translator)
+
+
+async def refresh_menus(context: AppContext) -> None:
+    """Re-sends the menus that changed since they were last sent (new release, new role)."""
+    app = context.app
+    async with app.scope() as scope:
+        changed = 0
+        for user in await list_users(scope.session):
+            if await sync_user_menu(app.bot, app.translator, user):
+                changed += 1
+        await scope.session.commit()
+    _LOG.info("refreshed %d personal command menus", changed)
