@@ -1,0 +1,730 @@
+"""Imports of regions, agencies and assignments from CSV or XLSX files (the operator's CLI).
+
+Every import validates the whole file before it touches the session: a file with any bad line
+is rejected whole (`ImportRejected`, listing every bad line), so an operator never ends up with
+half a file in the database. A good file is applied as an upsert keyed on the official code (or
+the agency's name, or the agency-village pair): re-importing it changes nothing, a changed row is
+updated in place and keeps its id. Nothing is ever deleted: reports point at villages and
+agencies, and a file that merely omits a row is not a request to remove it.
+
+The caller owns the transaction: these functions add to the session and never commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import math
+import re
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.agencies import Agency, Assignment
+from models.audit import record
+from models.regions import Kecamatan, Village, VillageKind
+
+ImportKind = Literal["regions", "agencies", "assignments"]
+
+__all__ = [
+    "Counts",
+    "ErrorCode",
+    "ImportError_",
+    "ImportKind",
+    "ImportRejected",
+    "ImportResult",
+    "import_agencies",
+    "import_assignments",
+    "import_file",
+    "import_regions",
+]
+
+
+class ErrorCode(StrEnum):
+    """Why a line (or the file) was refused; `ImportError_.params` fills in the details."""
+
+    UNSUPPORTED_FORMAT = "unsupported_format"
+    UNREADABLE = "unreadable"
+    NOT_UTF8 = "not_utf8"
+    EMPTY_FILE = "empty_file"
+    NO_ROWS = "no_rows"
+    MISSING_COLUMN = "missing_column"
+    DUPLICATE_COLUMN = "duplicate_column"
+    EXTRA_VALUES = "extra_values"
+    REQUIRED = "required"
+    TOO_LONG = "too_long"
+    UNKNOWN_LEVEL = "unknown_level"
+    UNKNOWN_KIND = "unknown_kind"
+    BAD_CODE = "bad_code"
+    CODE_PARENT_MISMATCH = "code_parent_mismatch"
+    UNKNOWN_PARENT = "unknown_parent"
+    SECOND_KABUPATEN = "second_kabupaten"
+    OTHER_KABUPATEN = "other_kabupaten"
+    BAD_NUMBER = "bad_number"
+    OUT_OF_RANGE = "out_of_range"
+    DUPLICATE = "duplicate"
+    DUPLICATE_SHORT_NAME = "duplicate_short_name"
+    UNKNOWN_AGENCY = "unknown_agency"
+    AMBIGUOUS_AGENCY = "ambiguous_agency"
+    UNKNOWN_VILLAGE = "unknown_village"
+    DUPLICATE_ASSIGNMENT = "duplicate_assignment"
+    BAD_DATE = "bad_date"
+    DATE_ORDER = "date_order"
+
+
+# English on purpose: these reach the operator's terminal through the CLI, not the bot's users.
+_MESSAGES: dict[ErrorCode, str] = {
+    ErrorCode.UNSUPPORTED_FORMAT: "{file} is neither a .csv nor a .xlsx file.",
+    ErrorCode.UNREADABLE: "The file could not be read as {format}: {detail}.",
+    ErrorCode.NOT_UTF8: "The file is not UTF-8 text (bad byte at offset {offset}).",
+    ErrorCode.EMPTY_FILE: "The file is empty; it needs a header row and data rows.",
+    ErrorCode.NO_ROWS: "The file has a header but no data rows.",
+    ErrorCode.MISSING_COLUMN: "The header has no '{column}' column (expected: {expected}).",
+    ErrorCode.DUPLICATE_COLUMN: "The header has the column '{column}' more than once.",
+    ErrorCode.EXTRA_VALUES: (
+        "The row has {count} values but the header has {columns} columns; "
+        "does a value containing a comma lack its quotes?"
+    ),
+    ErrorCode.REQUIRED: "'{column}' is empty.",
+    ErrorCode.TOO_LONG: "'{column}' is longer than {max} characters.",
+    ErrorCode.UNKNOWN_LEVEL: "Level '{value}' is not one of {allowed}.",
+    ErrorCode.UNKNOWN_KIND: "Kind '{value}' is not one of {allowed}.",
+    ErrorCode.BAD_CODE: "'{column}' value '{value}' is not a {level} code like {example}.",
+    ErrorCode.CODE_PARENT_MISMATCH: "Code '{code}' does not belong under parent '{parent}'.",
+    ErrorCode.UNKNOWN_PARENT: (
+        "Parent kecamatan '{parent}' is neither in this file nor in the database."
+    ),
+    ErrorCode.SECOND_KABUPATEN: (
+        "A second kabupaten row ('{code}'); only one kabupaten is supported "
+        "(the first is on line {first_line})."
+    ),
+    ErrorCode.OTHER_KABUPATEN: (
+        "'{code}' belongs to kabupaten '{found}', but the regions are those of kabupaten "
+        "'{expected}'."
+    ),
+    ErrorCode.BAD_NUMBER: "'{column}' value '{value}' is not a number.",
+    ErrorCode.OUT_OF_RANGE: "'{column}' value {value} is outside {min}..{max}.",
+    ErrorCode.DUPLICATE: "'{column}' value '{value}' already appears on line {first_line}.",
+    ErrorCode.DUPLICATE_SHORT_NAME: "Short name '{value}' is also that of agency '{other}'.",
+    ErrorCode.UNKNOWN_AGENCY: "No agency is named or abbreviated '{value}'.",
+    ErrorCode.AMBIGUOUS_AGENCY: "'{value}' matches more than one agency: {matches}.",
+    ErrorCode.UNKNOWN_VILLAGE: "No village has the code '{value}'.",
+    ErrorCode.DUPLICATE_ASSIGNMENT: (
+        "'{agency}' is already assigned village '{village}' on line {first_line}."
+    ),
+    ErrorCode.BAD_DATE: "'{column}' value '{value}' is not a date like 2024-01-31.",
+    ErrorCode.DATE_ORDER: "ends_on {ends_on} is before starts_on {starts_on}.",
+}
+
+
+@dataclass(frozen=True)
+class ImportError_:  # the underscore keeps the builtin ImportError unshadowed
+    """One refused line: where (line 1 is the header; None for the whole file) and why."""
+
+    line: int | None
+    code: ErrorCode
+    params: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        """A complete English sentence for the operator, starting with the line number."""
+        text = _MESSAGES[self.code].format(**self.params)
+        return text if self.line is None else f"Line {self.line}: {text}"
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or would have done), per entity type, and what it refused."""
+
+    kind: ImportKind
+    source: str
+    counts: dict[str, Counts] = field(default_factory=dict)
+    errors: list[ImportError_] = field(default_factory=list)
+
+    @property
+    def created(self) -> int:
+        return sum(c.created for c in self.counts.values())
+
+    @property
+    def updated(self) -> int:
+        return sum(c.updated for c in self.counts.values())
+
+    @property
+    def unchanged(self) -> int:
+        return sum(c.unchanged for c in self.counts.values())
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class ImportRejected(Exception):
+    """The file had errors, so nothing of it was imported; `result.errors` lists them all."""
+
+    def __init__(self, result: ImportResult) -> None:
+        self.result = result
+        lines = "\n".join(e.message for e in result.errors)
+        super().__init__(
+            f"{result.source}: rejected, {len(result.errors)} error(s), nothing imported\n{lines}"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading CSV and XLSX into rows of strings
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    values: dict[str, str]
+
+    def __getitem__(self, column: str) -> str:
+        return self.values.get(column, "")
+
+
+@dataclass
+class _Table:
+    columns: set[str]
+    rows: list[_Row]
+    errors: list[ImportError_]
+
+
+def _clean(text: str) -> str:
+    # Spreadsheets leave doubled and trailing spaces; names must still match.
+    return " ".join(text.split())
+
+
+def _cell_text(value: Any) -> str:
+    """Text of an XLSX cell as an operator would have typed it in a CSV."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        # repr is the shortest text that round-trips: -7.138262, not -7.1382620000000001.
+        return str(int(value)) if value.is_integer() else repr(value)
+    return _clean(str(value))
+
+
+def _csv_records(path: Path) -> Iterator[tuple[int, list[str]]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        start = 1
+        for cells in reader:
+            # A quoted value may span lines; report the line where the record starts.
+            yield start, [_clean(c) for c in cells]
+            start = reader.line_num + 1
+
+
+def _xlsx_records(path: Path) -> Iterator[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[0]
+        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, [_cell_text(c) for c in cells]
+    finally:
+        # Read-only workbooks keep the file open until closed.
+        workbook.close()
+
+
+def _records(path: Path) -> tuple[list[tuple[int, list[str]]], list[ImportError_]]:
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            return list(_csv_records(path)), []
+        if suffix == ".xlsx":
+            return list(_xlsx_records(path)), []
+    except UnicodeDecodeError as exc:
+        return [], [ImportError_(None, ErrorCode.NOT_UTF8, {"offset": str(exc.start)})]
+    except (csv.Error, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        detail = {"format": suffix.lstrip(".").upper(), "detail": str(exc) or type(exc).__name__}
+        return [], [ImportError_(None, ErrorCode.UNREADABLE, detail)]
+    return [], [ImportError_(None, ErrorCode.UNSUPPORTED_FORMAT, {"file": path.name})]
+
+
+def _read_table(path: Path, required: Sequence[str], optional: Sequence[str] = ()) -> _Table:
+    """Reads the file (blocking; run in a thread) and checks its header."""
+    records, errors = _records(path)
+    if errors:
+        return _Table(set(), [], errors)
+    if not records or not any(records[0][1]):
+        return _Table(set(), [], [ImportError_(None, ErrorCode.EMPTY_FILE)])
+
+    header = [c.lower() for c in records[0][1]]
+    while header and not header[-1]:  # spreadsheets pad the header with empty cells
+        header.pop()
+    expected = ", ".join([*required, *optional])
+    for column in sorted({c for c in header if c and header.count(c) > 1}):
+        errors.append(ImportError_(1, ErrorCode.DUPLICATE_COLUMN, {"column": column}))
+    for column in required:
+        if column not in header:
+            params = {"column": column, "expected": expected}
+            errors.append(ImportError_(1, ErrorCode.MISSING_COLUMN, params))
+    if errors:
+        return _Table(set(header), [], errors)
+
+    rows: list[_Row] = []
+    for line, cells in records[1:]:
+        if not any(cells):
+            continue  # blank lines, and the empty rows spreadsheets leave at the end
+        if any(cells[len(header) :]):
+            params = {"count": str(len(cells)), "columns": str(len(header))}
+            errors.append(ImportError_(line, ErrorCode.EXTRA_VALUES, params))
+            continue
+        values = {name: cells[i] if i < len(cells) else "" for i, name in enumerate(header)}
+        rows.append(_Row(line, values))
+    if not rows and not errors:
+        errors.append(ImportError_(None, ErrorCode.NO_ROWS))
+    return _Table(set(header), rows, errors)
+
+
+# ---------------------------------------------------------------------------------------------
+# Field checks shared by the three imports
+
+
+class _Checker:
+    """Collects the errors of one file while its rows are parsed."""
+
+    def __init__(self, errors: list[ImportError_]) -> None:
+        self.errors = errors
+
+    def add(self, line: int, code: ErrorCode, /, **params: object) -> None:
+        self.errors.append(ImportError_(line, code, {k: str(v) for k, v in params.items()}))
+
+    def text(self, row: _Row, column: str, max_length: int, *, required: bool = True) -> str:
+        value = row[column]
+        if not value and required:
+            self.add(row.line, ErrorCode.REQUIRED, column=column)
+        elif len(value) > max_length:
+            self.add(row.line, ErrorCode.TOO_LONG, column=column, max=max_length)
+        return value
+
+    def number(self, row: _Row, column: str, low: float, high: float) -> float | None:
+        value = row[column]
+        if not value:
+            return None
+        try:
+            # A decimal comma is what an Indonesian-locale spreadsheet writes.
+            number = float(value.replace(",", ".") if "." not in value else value)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
+            self.add(row.line, ErrorCode.BAD_NUMBER, column=column, value=value)
+            return None
+        if not low <= number <= high:
+            self.add(
+                row.line, ErrorCode.OUT_OF_RANGE, column=column, value=value, min=low, max=high
+            )
+            return None
+        return number
+
+    def day(self, row: _Row, column: str) -> date | None:
+        value = row[column]
+        if not value:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            self.add(row.line, ErrorCode.BAD_DATE, column=column, value=value)
+            return None
+
+    def once(self, seen: dict[str, int], key: str, row: _Row, column: str, value: str) -> bool:
+        """False (and an error) when `key` was already seen on an earlier line."""
+        if key in seen:
+            self.add(
+                row.line, ErrorCode.DUPLICATE, column=column, value=value, first_line=seen[key]
+            )
+            return False
+        seen[key] = row.line
+        return True
+
+
+def _reject_if(result: ImportResult) -> None:
+    if result.errors:
+        result.errors.sort(key=lambda e: e.line or 0)
+        raise ImportRejected(result)
+
+
+# ---------------------------------------------------------------------------------------------
+# Regions
+
+_CODE_FORMATS = {
+    "kabupaten": (re.compile(r"\d{2}\.\d{2}"), "33.27"),
+    "kecamatan": (re.compile(r"\d{2}\.\d{2}\.\d{2}"), "33.27.01"),
+    "desa": (re.compile(r"\d{2}\.\d{2}\.\d{2}\.\d{4}"), "33.27.01.2001"),
+}
+_PARENT_LEVEL = {"kecamatan": "kabupaten", "desa": "kecamatan"}
+REGION_COLUMNS = ("code", "name", "level", "parent_code", "kind", "lat", "lon")
+
+
+@dataclass
+class _Region:
+    line: int
+    level: str
+    code: str
+    name: str
+    parent: str
+    kind: VillageKind | None
+    lat: float | None
+    lon: float | None
+
+
+def _parent_of(code: str) -> str:
+    return code.rsplit(".", 1)[0]
+
+
+def _parse_region(row: _Row, check: _Checker) -> _Region | None:
+    """Checks one row on its own; None when it cannot be used at all."""
+    errors_before = len(check.errors)
+    level = row["level"].lower()
+    code = row["code"]
+    parent = row["parent_code"]
+    name = check.text(row, "name", 100)
+    lat = check.number(row, "lat", -90, 90)
+    lon = check.number(row, "lon", -180, 180)
+    kind: VillageKind | None = None
+
+    if level not in _CODE_FORMATS:
+        check.add(row.line, ErrorCode.UNKNOWN_LEVEL, value=level, allowed=", ".join(_CODE_FORMATS))
+        return None
+    pattern, example = _CODE_FORMATS[level]
+    if not code:
+        check.add(row.line, ErrorCode.REQUIRED, column="code")
+    elif not pattern.fullmatch(code):
+        check.add(
+            row.line, ErrorCode.BAD_CODE, column="code", value=code, level=level, example=example
+        )
+    elif level in _PARENT_LEVEL:
+        parent_level = _PARENT_LEVEL[level]
+        parent_pattern, parent_example = _CODE_FORMATS[parent_level]
+        if not parent:
+            check.add(row.line, ErrorCode.REQUIRED, column="parent_code")
+        elif not parent_pattern.fullmatch(parent):
+            check.add(
+                row.line,
+                ErrorCode.BAD_CODE,
+                column="parent_code",
+                value=parent,
+                level=parent_level,
+                example=parent_example,
+            )
+        elif _parent_of(code) != parent:
+            check.add(row.line, ErrorCode.CODE_PARENT_MISMATCH, code=code, parent=parent)
+    if level == "desa":
+        allowed = ", ".join(k.value for k in VillageKind)
+        value = row["kind"].lower()
+        if not value:
+            check.add(row.line, ErrorCode.REQUIRED, column="kind")
+        elif value not in set(VillageKind):
+            check.add(row.line, ErrorCode.UNKNOWN_KIND, value=value, allowed=allowed)
+        else:
+            kind = VillageKind(value)
+    if len(check.errors) > errors_before:
+        return None
+    return _Region(row.line, level, code, name, parent, kind, lat, lon)
+
+
+async def import_regions(session: AsyncSession, path: Path) -> ImportResult:
+    """Imports kecamatan and villages (desa/kelurahan) keyed on their Kemendagri codes.
+
+    The kabupaten row is checked and otherwise ignored: there is one kabupaten and no table
+    for it. A village's parent must be a kecamatan of the same file or of the database.
+    """
+    result = ImportResult("regions", path.name, {"kecamatan": Counts(), "villages": Counts()})
+    table = await asyncio.to_thread(_read_table, path, REGION_COLUMNS)
+    result.errors.extend(table.errors)
+    _reject_if(result)
+
+    kecamatan = {k.code: k for k in await session.scalars(select(Kecamatan))}
+    villages = {v.code: v for v in (await session.scalars(select(Village))).unique()}
+
+    check = _Checker(result.errors)
+    seen: dict[str, int] = {}
+    parsed: list[_Region] = []
+    for row in table.rows:
+        if row["code"] and not check.once(seen, row["code"], row, "code", row["code"]):
+            continue
+        region = _parse_region(row, check)
+        if region is not None:
+            parsed.append(region)
+
+    # Cross-row checks: one kabupaten, and every parent known.
+    kabupaten_rows = [r for r in parsed if r.level == "kabupaten"]
+    for extra in kabupaten_rows[1:]:
+        check.add(
+            extra.line,
+            ErrorCode.SECOND_KABUPATEN,
+            code=extra.code,
+            first_line=kabupaten_rows[0].line,
+        )
+    # The kabupaten is the database's if it has regions already, else the file's.
+    candidates = [
+        *sorted({_parent_of(code) for code in kecamatan}),
+        *(r.code for r in kabupaten_rows),
+        *(r.parent for r in parsed if r.level == "kecamatan"),
+    ]
+    expected = candidates[0] if candidates else None
+    file_kecamatan = {r.code for r in parsed if r.level == "kecamatan"}
+    for region in parsed:
+        if region.level in ("kabupaten", "kecamatan") and expected is not None:
+            found = region.code if region.level == "kabupaten" else region.parent
+            if found != expected:
+                check.add(
+                    region.line,
+                    ErrorCode.OTHER_KABUPATEN,
+                    code=region.code,
+                    found=found,
+                    expected=expected,
+                )
+        if (
+            region.level == "desa"
+            and region.parent not in file_kecamatan
+            and region.parent not in kecamatan
+        ):
+            check.add(region.line, ErrorCode.UNKNOWN_PARENT, parent=region.parent)
+    _reject_if(result)
+
+    counts = result.counts["kecamatan"]
+    for region in parsed:
+        if region.level != "kecamatan":
+            continue
+        fields: dict[str, object] = {"name": region.name, "lat": region.lat, "lon": region.lon}
+        existing = kecamatan.get(region.code)
+        if existing is None:
+            kecamatan[region.code] = Kecamatan(code=region.code, **fields)
+            session.add(kecamatan[region.code])
+            counts.created += 1
+        elif _update(existing, fields):
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+
+    counts = result.counts["villages"]
+    for region in parsed:
+        if region.level != "desa":
+            continue
+        village_fields: dict[str, object] = {
+            "name": region.name,
+            "kind": region.kind,
+            "lat": region.lat,
+            "lon": region.lon,
+            "kecamatan": kecamatan[region.parent],
+        }
+        village = villages.get(region.code)
+        if village is None:
+            session.add(Village(code=region.code, **village_fields))
+            counts.created += 1
+        elif _update(village, village_fields):
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+
+    _audit(session, result, path)
+    return result
+
+
+def _update(obj: object, fields: Mapping[str, object]) -> bool:
+    """Sets the fields that differ; True when any did. Equal values are left untouched."""
+    changed = False
+    for name, value in fields.items():
+        current = getattr(obj, name)
+        # Identity for related objects: a loaded Kecamatan is the one in the identity map.
+        if current is not value and current != value:
+            setattr(obj, name, value)
+            changed = True
+    return changed
+
+
+def _audit(session: AsyncSession, result: ImportResult, path: Path) -> None:
+    record(
+        session,
+        f"import.{result.kind}",
+        actor=None,
+        target=path.name,
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Agencies
+
+AGENCY_COLUMNS = ("name", "short_name", "kind")
+
+
+async def import_agencies(session: AsyncSession, path: Path) -> ImportResult:
+    """Imports agencies (perangkat daerah), identified by name regardless of case.
+
+    A short name may be empty, but when present it must belong to one agency only, counting
+    the agencies already in the database: assignments look agencies up by either name.
+    """
+    result = ImportResult("agencies", path.name, {"agencies": Counts()})
+    table = await asyncio.to_thread(_read_table, path, AGENCY_COLUMNS)
+    result.errors.extend(table.errors)
+    _reject_if(result)
+
+    existing = {a.name.lower(): a for a in await session.scalars(select(Agency))}
+    check = _Checker(result.errors)
+    seen_names: dict[str, int] = {}
+    seen_shorts: dict[str, int] = {}
+    rows: list[tuple[_Row, str, str | None, str]] = []
+    for row in table.rows:
+        before = len(check.errors)
+        name = check.text(row, "name", 200)
+        short = check.text(row, "short_name", 50, required=False) or None
+        kind = check.text(row, "kind", 30, required=False).lower()
+        if name:
+            check.once(seen_names, name.lower(), row, "name", name)
+        if short:
+            check.once(seen_shorts, short.lower(), row, "short_name", short)
+        if len(check.errors) == before:
+            rows.append((row, name, short, kind))
+
+    # A short name may not name another agency, whether that one is in the file or only in
+    # the database, or "Bappeda" would stop meaning one agency.
+    owner: dict[str, str] = {}
+    for known in existing.values():
+        if known.name.lower() not in seen_names:
+            for key in filter(None, (known.name, known.short_name)):
+                owner.setdefault(key.lower(), known.name)
+    for _, name, _, _ in rows:
+        owner[name.lower()] = name
+    for row, name, short, _ in rows:
+        other = owner.get(short.lower()) if short else None
+        if other is not None and other.lower() != name.lower():
+            check.add(row.line, ErrorCode.DUPLICATE_SHORT_NAME, value=short, other=other)
+    _reject_if(result)
+
+    counts = result.counts["agencies"]
+    for _, name, short, kind in rows:
+        fields = {"name": name, "short_name": short, "kind": kind}
+        agency = existing.get(name.lower())
+        if agency is None:
+            session.add(Agency(**fields))
+            counts.created += 1
+        elif _update(agency, fields):
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+
+    _audit(session, result, path)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Assignments
+
+ASSIGNMENT_COLUMNS = ("agency", "village_code")
+ASSIGNMENT_OPTIONAL = ("starts_on", "ends_on")
+
+
+def _agency_index(agencies: Iterable[Agency]) -> dict[str, list[Agency]]:
+    """Every lower-cased full and short name, with the agencies it could mean."""
+    index: dict[str, list[Agency]] = {}
+    for agency in agencies:
+        for key in {k.lower() for k in (agency.name, agency.short_name) if k}:
+            index.setdefault(key, []).append(agency)
+    return index
+
+
+async def import_assignments(session: AsyncSession, path: Path) -> ImportResult:
+    """Imports which agency adopts which village, from agency names and village codes.
+
+    `starts_on`/`ends_on` are optional ISO dates; an empty cell means open-ended. When the
+    header has no such column, an existing assignment keeps the dates it has.
+    """
+    result = ImportResult("assignments", path.name, {"assignments": Counts()})
+    table = await asyncio.to_thread(_read_table, path, ASSIGNMENT_COLUMNS, ASSIGNMENT_OPTIONAL)
+    result.errors.extend(table.errors)
+    _reject_if(result)
+
+    index = _agency_index(await session.scalars(select(Agency)))
+    villages = {v.code: v for v in (await session.scalars(select(Village))).unique()}
+    existing = {
+        (a.agency_id, a.village_id): a
+        for a in (await session.scalars(select(Assignment))).unique()
+    }
+
+    check = _Checker(result.errors)
+    seen: dict[tuple[int, int], int] = {}
+    rows: list[tuple[Agency, Village, dict[str, date | None]]] = []
+    for row in table.rows:
+        before = len(check.errors)
+        agency_key = check.text(row, "agency", 200)
+        code = check.text(row, "village_code", 20)
+        dates = {c: check.day(row, c) for c in ASSIGNMENT_OPTIONAL if c in table.columns}
+        starts, ends = dates.get("starts_on"), dates.get("ends_on")
+        if starts and ends and ends < starts:
+            check.add(row.line, ErrorCode.DATE_ORDER, starts_on=starts, ends_on=ends)
+
+        matches = index.get(agency_key.lower(), []) if agency_key else []
+        if agency_key and not matches:
+            check.add(row.line, ErrorCode.UNKNOWN_AGENCY, value=agency_key)
+        elif len(matches) > 1:
+            names = ", ".join(sorted(f"'{a.name}'" for a in matches))
+            check.add(row.line, ErrorCode.AMBIGUOUS_AGENCY, value=agency_key, matches=names)
+        village = villages.get(code) if code else None
+        if code and village is None:
+            check.add(row.line, ErrorCode.UNKNOWN_VILLAGE, value=code)
+        if len(check.errors) > before or village is None:
+            continue
+
+        agency = matches[0]
+        pair = (agency.id, village.id)
+        if pair in seen:
+            check.add(
+                row.line,
+                ErrorCode.DUPLICATE_ASSIGNMENT,
+                agency=agency.label,
+                village=code,
+                first_line=seen[pair],
+            )
+            continue
+        seen[pair] = row.line
+        rows.append((agency, village, dates))
+    _reject_if(result)
+
+    counts = result.counts["assignments"]
+    for agency, village, dates in rows:
+        assignment = existing.get((agency.id, village.id))
+        if assignment is None:
+            session.add(Assignment(agency_id=agency.id, village_id=village.id, **dates))
+            counts.created += 1
+        elif _update(assignment, dates):
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+
+    _audit(session, result, path)
+    return result
+
+
+async def import_file(session: AsyncSession, kind: ImportKind, path: Path) -> ImportResult:
+    """Runs the import for `kind`; the CLI's single entry point."""
+    importers = {
+        "regions": import_regions,
+        "agencies": import_agencies,
+        "assignments": import_assignments,
+    }
+    if kind not in importers:
+        raise ValueError(f"unknown import kind {kind!r}; expected one of {', '.join(importers)}")
+    return await importers[kind](session, path)
