@@ -134,9 +134,11 @@ class ImportError_:  # the underscore keeps the builtin ImportError unshadowed
 
     @property
     def message(self) -> str:
-        """A complete English sentence for the operator, starting with the line number."""
-        text = _MESSAGES[self.code].format(**self.params)
-        return text if self.line is None else f"Line {self.line}: {text}"
+        """A complete English sentence for the operator (without the line number)."""
+        return _MESSAGES[self.code].format(**self.params)
+
+    def __str__(self) -> str:
+        return self.message if self.line is None else f"Line {self.line}: {self.message}"
 
 
 @dataclass
@@ -171,13 +173,20 @@ class ImportResult:
     def ok(self) -> bool:
         return not self.errors
 
+    def summary(self) -> str:
+        """One line for the operator: "villages: 223 created, 0 updated, 0 unchanged; ..."."""
+        return "; ".join(
+            f"{entity}: {c.created} created, {c.updated} updated, {c.unchanged} unchanged"
+            for entity, c in self.counts.items()
+        )
+
 
 class ImportRejected(Exception):
     """The file had errors, so nothing of it was imported; `result.errors` lists them all."""
 
     def __init__(self, result: ImportResult) -> None:
         self.result = result
-        lines = "\n".join(e.message for e in result.errors)
+        lines = "\n".join(str(e) for e in result.errors)
         super().__init__(
             f"{result.source}: rejected, {len(result.errors)} error(s), nothing imported\n{lines}"
         )
