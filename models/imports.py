@@ -375,10 +375,11 @@ def _reject_if(result: ImportResult) -> None:
 # ---------------------------------------------------------------------------------------------
 # Regions
 
+# [0-9], not \d: \d also matches other scripts' digits, which no official code contains.
 _CODE_FORMATS = {
-    "kabupaten": (re.compile(r"\d{2}\.\d{2}"), "33.27"),
-    "kecamatan": (re.compile(r"\d{2}\.\d{2}\.\d{2}"), "33.27.01"),
-    "desa": (re.compile(r"\d{2}\.\d{2}\.\d{2}\.\d{4}"), "33.27.01.2001"),
+    "kabupaten": (re.compile(r"[0-9]{2}\.[0-9]{2}"), "33.27"),
+    "kecamatan": (re.compile(r"[0-9]{2}\.[0-9]{2}\.[0-9]{2}"), "33.27.01"),
+    "desa": (re.compile(r"[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}"), "33.27.01.2001"),
 }
 _PARENT_LEVEL = {"kecamatan": "kabupaten", "desa": "kecamatan"}
 REGION_COLUMNS = ("code", "name", "level", "parent_code", "kind", "lat", "lon")
@@ -411,6 +412,9 @@ def _parse_region(row: _Row, check: _Checker) -> _Region | None:
     lon = check.number(row, "lon", -180, 180)
     kind: VillageKind | None = None
 
+    if not level:
+        check.add(row.line, ErrorCode.REQUIRED, column="level")
+        return None
     if level not in _CODE_FORMATS:
         check.add(row.line, ErrorCode.UNKNOWN_LEVEL, value=level, allowed=", ".join(_CODE_FORMATS))
         return None
@@ -491,7 +495,9 @@ async def import_regions(session: AsyncSession, path: Path) -> ImportResult:
         *(r.parent for r in parsed if r.level == "kecamatan"),
     ]
     expected = candidates[0] if candidates else None
-    file_kecamatan = {r.code for r in parsed if r.level == "kecamatan"}
+    # Kecamatan rows with errors of their own count as present: their villages should not
+    # get a second, misleading "unknown parent" error.
+    file_kecamatan = {r["code"] for r in table.rows if r["level"].lower() == "kecamatan"}
     for region in parsed:
         if region.level in ("kabupaten", "kecamatan") and expected is not None:
             found = region.code if region.level == "kabupaten" else region.parent

@@ -176,6 +176,24 @@ async def test_rejected_file_leaves_previous_rows(session: AsyncSession, tmp_pat
     assert await count(session, Village) == 20
 
 
+async def test_village_of_a_bad_kecamatan_row_gets_no_second_error(
+    session: AsyncSession, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        "regions.csv",
+        REGION_HEADER
+        + "33.27.04,Watukumpul,kecamatan,33.27,,-97.1,109.4\n"
+        + "33.27.04.2010,Majalangu,desa,33.27.04,desa,-7.158257,109.434955\n",
+    )
+
+    with pytest.raises(ImportRejected) as rejected:
+        await import_regions(session, path)
+
+    assert errors_of(rejected) == {(2, ErrorCode.OUT_OF_RANGE)}
+    assert await count(session, Village) == 0
+
+
 async def test_village_under_kecamatan_already_in_database(
     session: AsyncSession, tmp_path: Path
 ) -> None:
