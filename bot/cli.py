@@ -7,8 +7,12 @@ import asyncio
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from bot.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from models.imports import ImportKind
 
 _LOG = logging.getLogger("dampingan")
 IMPORT_KINDS = ("regions", "agencies", "assignments")
@@ -44,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.file.is_file():
             print(f"dampingan: {args.file}: no such file", file=sys.stderr)
             return 1
-        return asyncio.run(_import(settings, args.kind, args.file))
+        return asyncio.run(_import(settings, cast("ImportKind", args.kind), args.file))
     except SettingsError as exc:
         print(f"dampingan: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -87,9 +91,8 @@ def _db(settings: Settings, action: str) -> int:
 
 
 async def _import(settings: Settings, kind: str, path: Path) -> int:
-    from models.imports import ImportRejected, import_file
-
     from models.db import make_engine, make_sessionmaker
+    from models.imports import ImportRejected, import_file
 
     prepare_database(settings)
     engine = make_engine(settings.database_url_or_default)
@@ -101,7 +104,7 @@ async def _import(settings: Settings, kind: str, path: Path) -> int:
                 errors = rejected.result.errors
                 print(f"{path}: rejected, nothing was written ({len(errors)} problems):")
                 for error in errors:
-                    print(f"  line {error.line}: {error.message}")
+                    print(f"  {error}")
                 return 1
             await session.commit()
     finally:

@@ -7,15 +7,20 @@ the update is done. Handlers reach it as `context.session` and never build their
 
 from __future__ import annotations
 
+import logging
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
+from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.i18n import Raw, Translator
 from bot.settings import Settings
+from models.updates import mark_processed, was_processed
 
 if TYPE_CHECKING:
     from models.users import User
@@ -29,13 +34,30 @@ class UpdateScope:
     _session: AsyncSession | None = None
     user: User | None = None
     language: str | None = None
+    # The update being handled: recorded as processed with the handler's first commit.
+    update_id: int | None = None
+    _marked: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def session(self) -> AsyncSession:
         if self._session is None:
             self._session = self.sessionmaker()
+            if self.update_id is not None:
+                sync = self._session.sync_session
+                event.listen(sync, "before_commit", self._mark)
+                event.listen(sync, "after_soft_rollback", self._unmark)
         return self._session
+
+    def _mark(self, session: Session) -> None:
+        # Added at commit time rather than at the start, so that a handler which only
+        # reads never opens a write transaction (SQLite holds one writer at a time).
+        if not self._marked and self.update_id is not None:
+            mark_processed(session, self.update_id)  # type: ignore[arg-type]
+            self._marked = True
+
+    def _unmark(self, session: Session, previous_transaction: object) -> None:
+        self._marked = False
 
     async def close(self) -> None:
         if self._session is not None:
@@ -43,6 +65,7 @@ class UpdateScope:
             self._session = None
 
 
+_LOG = logging.getLogger(__name__)
 _SCOPE: ContextVar[UpdateScope | None] = ContextVar("dampingan_update_scope", default=None)
 
 
@@ -54,17 +77,25 @@ class DampinganApplication(Application[Any, Any, Any, Any, Any, Any]):
     translator: Translator
 
     async def process_update(self, update: object) -> None:
-        async with self.scope():
+        update_id = update.update_id if isinstance(update, Update) else None
+        async with self.scope(update_id) as scope:
+            if update_id is not None and await was_processed(scope.session, update_id):
+                # Redelivered after a crash: it was handled and committed already.
+                _LOG.info("skipping update %s: already processed", update_id)
+                return
+            await scope.session.rollback()  # end the read transaction before handlers run
             await super().process_update(update)
 
-    def scope(self) -> _ScopeManager:
+    def scope(self, update_id: int | None = None) -> _ScopeManager:
         """Opens a scope for an update or a job run (jobs get one session per run too)."""
-        return _ScopeManager(self.sessionmaker)
+        return _ScopeManager(self.sessionmaker, update_id)
 
 
 class _ScopeManager:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-        self._scope = UpdateScope(sessionmaker)
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], update_id: int | None
+    ) -> None:
+        self._scope = UpdateScope(sessionmaker, update_id=update_id)
 
     async def __aenter__(self) -> UpdateScope:
         self._token = _SCOPE.set(self._scope)

@@ -1,13 +1,16 @@
 """Tables and the queries that belong to them. Callers own the session and the commit."""
 
+from models.activities import ActivityType, Strategy
 from models.agencies import Agency, Assignment
 from models.audit import AuditEntry
 from models.base import Base
 from models.regions import Kecamatan, Village, VillageKind
 from models.reports import Photo, Report, ReportActivity, ReportStatus
+from models.updates import ProcessedUpdate
 from models.users import Invitation, Role, User
 
 __all__ = [
+    "ActivityType",
     "Agency",
     "Assignment",
     "AuditEntry",
@@ -15,10 +18,12 @@ __all__ = [
     "Invitation",
     "Kecamatan",
     "Photo",
+    "ProcessedUpdate",
     "Report",
     "ReportActivity",
     "ReportStatus",
     "Role",
+    "Strategy",
     "User",
     "Village",
     "VillageKind",
