@@ -72,14 +72,14 @@ async def run_demo(base: Settings) -> int:
 
 async def _load_demo_data(settings: Settings) -> None:
     """Imports the demo regions, agencies and assignments (idempotent)."""
-    from models.imports import import_file
-
     from models.db import make_engine, make_sessionmaker
+    from models.imports import ImportKind, import_file
 
+    kinds: tuple[ImportKind, ...] = ("regions", "agencies", "assignments")
     engine = make_engine(settings.database_url_or_default)
     try:
         async with make_sessionmaker(engine)() as session:
-            for kind in ("regions", "agencies", "assignments"):
+            for kind in kinds:
                 await import_file(session, kind, DEMO_DATA / f"{kind}.csv")
                 await session.commit()
     finally:
