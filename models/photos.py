@@ -1,0 +1,462 @@
+"""Photo storage: check what people send, keep an upright archive copy and a thumbnail.
+
+The files are written without EXIF, XMP or comments: the capture time and GPS position go to
+the database, and the JPEGs shown to reviewers or exported carry nothing about where the phone
+was. Rejections are codes (`PhotoRejected.code`); the caller turns them into a sentence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import io
+import math
+import os
+import re
+import struct
+import tempfile
+import threading
+import warnings
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone, tzinfo
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+
+REJECTION_CODES = frozenset(
+    {
+        "not-an-image",
+        "corrupt",
+        "too-large-bytes",
+        "too-many-pixels",
+        "too-small",
+        "unsupported-format",
+    }
+)
+
+# What phone cameras and galleries produce. Other formats Pillow can read (TIFF, EPS, PSD...)
+# are refused so that hostile files only ever meet a few well-exercised decoders.
+_WANTED_FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "AVIF", "HEIF")
+
+# Pillow raises a zoo of exceptions on malformed input, from the header parser or the decoder.
+_DECODE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    IndexError,
+    KeyError,
+    TypeError,
+    struct.error,
+    ZeroDivisionError,
+)
+
+# HEIF brands (ISO/IEC 23008-12) that iPhones and newer Androids write; Pillow only reads them
+# with the pillow-heif plugin, so without it they are "unsupported", not "not an image".
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
+
+# Key segments become directory and file names under the photos root.
+_KEY_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+_EXIF_DATETIME = re.compile(r"^(\d{4})[:-](\d{2})[:-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
+_EXIF_OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
+
+# `warnings.catch_warnings` swaps a process-wide filter list; two threads doing it at once
+# can leave the wrong list behind. Only the (cheap, header-only) Image.open runs under it.
+_OPEN_LOCK = threading.Lock()
+
+
+class PhotoRejected(Exception):
+    """The bytes are not a photo we keep. `code` says why; `details` holds figures for the
+    message (limits, sizes, the format found)."""
+
+    def __init__(self, code: str, **details: int | str) -> None:
+        if code not in REJECTION_CODES:
+            raise ValueError(f"unknown rejection code {code!r}")
+        super().__init__(code, details)
+        self.code = code
+        self.details = details
+
+
+@dataclass(frozen=True)
+class StoredPhoto:
+    """What `PhotoStore.ingest` kept; paths are relative to the store's root."""
+
+    sha256: str
+    archive_path: str
+    thumb_path: str
+    # Of the archive copy, upright (EXIF orientation applied).
+    width: int
+    height: int
+    # As stored in the original file, before orientation was applied.
+    original_width: int
+    original_height: int
+    taken_at: datetime | None
+    latitude: float | None
+    longitude: float | None
+    format: str
+
+
+class PhotoStore:
+    """Verifies image bytes and writes an archive JPEG and a thumbnail under `root`."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        max_bytes: int = 20 * 1024 * 1024,
+        max_pixels: int = 50_000_000,
+        archive_long_side: int = 1600,
+        thumb_long_side: int = 320,
+        min_side: int = 100,
+        archive_quality: int = 85,
+        thumb_quality: int = 80,
+        max_concurrent: int = 2,
+        tz: tzinfo,
+    ) -> None:
+        if min(max_bytes, max_pixels, archive_long_side, thumb_long_side, max_concurrent) < 1:
+            raise ValueError("PhotoStore limits must be positive")
+        self.root = Path(root)
+        self.max_bytes = max_bytes
+        self.max_pixels = max_pixels
+        self.archive_long_side = archive_long_side
+        self.thumb_long_side = thumb_long_side
+        self.min_side = min_side
+        self.archive_quality = archive_quality
+        self.thumb_quality = thumb_quality
+        self.tz = tz
+        # A 50-megapixel PNG needs ~200 MB while it is decoded; a burst of album uploads must
+        # not multiply that by the size of the thread pool on a small server.
+        self._slots = threading.BoundedSemaphore(max_concurrent)
+        self._guard_pillow_limit()
+
+    # -- paths ---------------------------------------------------------------------------
+
+    def path(self, rel: str) -> Path:
+        """The absolute path of a stored file; refuses anything that leaves the root."""
+        root = self.root.resolve()
+        candidate = (root / rel).resolve()
+        if not candidate.is_relative_to(root) or candidate == root:
+            raise ValueError(f"{rel!r} is not a path inside the photo store")
+        return candidate
+
+    def open_archive(self, rel: str) -> Path:
+        """The path of an existing stored file, ready to open or send."""
+        candidate = self.path(rel)
+        if not candidate.is_file():
+            raise FileNotFoundError(candidate)
+        return candidate
+
+    @staticmethod
+    def names_for(key: str) -> tuple[str, str]:
+        """The archive and thumbnail paths (relative) that `key` gives."""
+        segments = key.split("/")
+        if not all(_KEY_SEGMENT.match(s) for s in segments):
+            raise ValueError(f"photo key {key!r} must be /-separated [A-Za-z0-9._-] names")
+        # Both files of a report sit in its folder, so removing a report is one rmtree.
+        return f"{key}.jpg", f"{key}.thumb.jpg"
+
+    # -- ingest --------------------------------------------------------------------------
+
+    async def ingest_async(self, data: bytes, *, key: str) -> StoredPhoto:
+        """`ingest` in a worker thread, so other people's updates keep flowing meanwhile."""
+        return await asyncio.to_thread(self.ingest, data, key=key)
+
+    def ingest(self, data: bytes, *, key: str) -> StoredPhoto:
+        """Checks `data`, writes the archive copy and thumbnail for `key`, returns the facts.
+
+        Raises PhotoRejected for anything that is not a usable photo. The same bytes and key
+        always give the same files and result, so a retried upload is harmless.
+        """
+        archive_rel, thumb_rel = self.names_for(key)
+        if not data:
+            raise PhotoRejected("not-an-image")
+        if len(data) > self.max_bytes:
+            raise PhotoRejected("too-large-bytes", limit=self.max_bytes, size=len(data))
+        digest = hashlib.sha256(data).hexdigest()
+        self._guard_pillow_limit()
+        with self._slots:
+            return self._ingest(data, digest, archive_rel, thumb_rel)
+
+    def _ingest(self, data: bytes, digest: str, archive_rel: str, thumb_rel: str) -> StoredPhoto:
+        formats = _accepted_formats()
+        probe = self._open(data, formats)
+        try:
+            # verify() checks what it can without decoding (PNG chunk CRCs, for one); the
+            # image cannot be used afterwards, hence the second open.
+            probe.verify()
+        except _DECODE_ERRORS:
+            raise PhotoRejected("corrupt") from None
+        finally:
+            probe.close()
+
+        with self._open(data, formats) as im:
+            original_size = im.size
+            width, height = original_size
+            if width * height > self.max_pixels:
+                raise PhotoRejected(
+                    "too-many-pixels", limit=self.max_pixels, pixels=width * height
+                )
+            if min(width, height) < self.min_side:
+                raise PhotoRejected("too-small", minimum=self.min_side, width=width, height=height)
+            fmt = "JPEG" if im.format == "MPO" else str(im.format)
+
+            target = _fit(original_size, self.archive_long_side)
+            if im.format in ("JPEG", "MPO") and target != original_size:
+                # libjpeg can decode at 1/2, 1/4 or 1/8 scale directly: a 12-megapixel photo
+                # bound for 1600 px is decoded at 2000x1500, a quarter of the work and memory.
+                im.draft("RGB", target)
+            try:
+                im.load()
+                exif = im.getexif()
+                taken_at = _taken_at(exif, self.tz)
+                latitude, longitude = _position(exif)
+                icc_profile = im.info.get("icc_profile")
+                ImageOps.exif_transpose(im, in_place=True)
+                upright = _to_rgb(im)
+                archive = _shrink(upright, self.archive_long_side)
+                thumb = _shrink(archive, self.thumb_long_side)
+            except _DECODE_ERRORS:
+                raise PhotoRejected("corrupt") from None
+
+            self._write_jpeg(
+                archive,
+                archive_rel,
+                quality=self.archive_quality,
+                progressive=True,
+                icc_profile=icc_profile,
+            )
+            self._write_jpeg(
+                thumb,
+                thumb_rel,
+                quality=self.thumb_quality,
+                progressive=False,
+                icc_profile=icc_profile,
+            )
+            return StoredPhoto(
+                sha256=digest,
+                archive_path=archive_rel,
+                thumb_path=thumb_rel,
+                width=archive.width,
+                height=archive.height,
+                original_width=original_size[0],
+                original_height=original_size[1],
+                taken_at=taken_at,
+                latitude=latitude,
+                longitude=longitude,
+                format=fmt,
+            )
+
+    def _open(self, data: bytes, formats: tuple[str, ...]) -> Image.Image:
+        """Image.open with the pixel limit enforced: Pillow's warning becomes an error too."""
+        try:
+            with _OPEN_LOCK, warnings.catch_warnings():
+                # Between MAX_IMAGE_PIXELS and twice that Pillow only warns; we refuse.
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                return Image.open(io.BytesIO(data), formats=formats)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise PhotoRejected("too-many-pixels", limit=self.max_pixels) from None
+        except UnidentifiedImageError:
+            found = _sniff_unsupported(data)
+            if found is not None:
+                raise PhotoRejected("unsupported-format", format=found) from None
+            raise PhotoRejected("not-an-image") from None
+        except _DECODE_ERRORS:
+            raise PhotoRejected("corrupt") from None
+
+    def _guard_pillow_limit(self) -> None:
+        # Pillow's limit is process-wide; only ever lower it (or switch it back on), never
+        # raise it, so a second store with a bigger limit cannot weaken the first one.
+        current = Image.MAX_IMAGE_PIXELS
+        if current is None or current > self.max_pixels:
+            Image.MAX_IMAGE_PIXELS = self.max_pixels
+
+    def _write_jpeg(
+        self,
+        image: Image.Image,
+        rel: str,
+        *,
+        quality: int,
+        progressive: bool,
+        icc_profile: bytes | None,
+    ) -> None:
+        """Writes beside the target and renames, so readers never see half a file."""
+        target = self.path(rel)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Pillow copies some metadata (comments) from `info` when saving; start from nothing.
+        image.info = {}
+        fd, tmp_name = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+        )
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                image.save(
+                    fh,
+                    "JPEG",
+                    quality=quality,
+                    optimize=True,
+                    progressive=progressive,
+                    exif=b"",
+                    comment=b"",
+                    # The colour profile is not personal, and without it a Display-P3 photo
+                    # looks washed out.
+                    icc_profile=icc_profile or None,
+                )
+                fh.flush()
+                os.fsync(fh.fileno())
+            # mkstemp creates 0600; the files are served to reviewers by other processes.
+            os.chmod(tmp_name, 0o644)
+            os.replace(tmp_name, target)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp_name)
+            raise
+
+
+@cache
+def _accepted_formats() -> tuple[str, ...]:
+    # Image.open(formats=...) raises KeyError for a format no plugin registered (HEIF without
+    # pillow-heif), and does not load plugins itself when a list is given.
+    Image.init()
+    return tuple(f for f in _WANTED_FORMATS if f in Image.OPEN)
+
+
+def _sniff_unsupported(data: bytes) -> str | None:
+    """Names a recognisable image format we refuse, so the person hears "format" not "junk"."""
+    head = data[:32]
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return "HEIC"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "GIF"
+    if head.startswith((b"II*\x00", b"MM\x00*")):
+        return "TIFF"
+    if head.startswith(b"BM") and len(head) >= 18:
+        (header_size,) = struct.unpack_from("<I", head, 14)
+        if header_size in (12, 40, 52, 56, 64, 108, 124):
+            return "BMP"
+    return None
+
+
+def _fit(size: tuple[int, int], long_side: int) -> tuple[int, int]:
+    """`size` scaled so its long side is at most `long_side`; never enlarged."""
+    width, height = size
+    longest = max(width, height)
+    if longest <= long_side:
+        return size
+    scale = long_side / longest
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _shrink(image: Image.Image, long_side: int) -> Image.Image:
+    size = _fit(image.size, long_side)
+    if size == image.size:
+        return image
+    # reducing_gap=3 first box-reduces by whole factors, then Lanczos: same look, less time.
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    """RGB pixels; transparency is laid on white, as a viewer would show it."""
+    if image.mode == "RGB" and "transparency" not in image.info:
+        return image
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+# -- EXIF ----------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, bytes):
+        value = value.decode("ascii", "replace")
+    if not isinstance(value, str):
+        return None
+    return value.strip("\x00 \t\r\n") or None
+
+
+def _taken_at(exif: Image.Exif, tz: tzinfo) -> datetime | None:
+    """The capture time: DateTimeOriginal (else DateTimeDigitized), in `tz`.
+
+    Phones write local wall-clock time; when they also write the offset (EXIF 2.31
+    OffsetTimeOriginal), that offset decides the instant, otherwise the bot's zone does.
+    """
+    sub = exif.get_ifd(ExifTags.IFD.Exif)
+    for time_tag, offset_tag in (
+        (ExifTags.Base.DateTimeOriginal, ExifTags.Base.OffsetTimeOriginal),
+        (ExifTags.Base.DateTimeDigitized, ExifTags.Base.OffsetTimeDigitized),
+    ):
+        found = _parse_exif_datetime(_text(sub.get(time_tag)), _text(sub.get(offset_tag)), tz)
+        if found is not None:
+            return found
+    return None
+
+
+def _parse_exif_datetime(raw: str | None, offset: str | None, tz: tzinfo) -> datetime | None:
+    if raw is None:
+        return None
+    match = _EXIF_DATETIME.match(raw)
+    if match is None:
+        return None
+    try:
+        # Cameras with a flat clock battery write "0000:00:00 00:00:00": no date, not an error.
+        year, month, day, hour, minute, second = (int(part) for part in match.groups())
+        naive = datetime(year, month, day, hour, minute, second)
+    except ValueError:
+        return None
+    zone = tz
+    offset_match = _EXIF_OFFSET.match(offset) if offset else None
+    if offset_match is not None:
+        sign, hours, minutes = offset_match.groups()
+        delta = timedelta(hours=int(hours), minutes=int(minutes))
+        if delta <= timedelta(hours=14):
+            zone = timezone(-delta if sign == "-" else delta)
+    return naive.replace(tzinfo=zone).astimezone(tz)
+
+
+def _position(exif: Image.Exif) -> tuple[float | None, float | None]:
+    """GPS latitude and longitude in decimal degrees, or (None, None)."""
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    if not gps:
+        return None, None
+    latitude = _coordinate(
+        gps.get(ExifTags.GPS.GPSLatitude), gps.get(ExifTags.GPS.GPSLatitudeRef), "S", 90.0
+    )
+    longitude = _coordinate(
+        gps.get(ExifTags.GPS.GPSLongitude), gps.get(ExifTags.GPS.GPSLongitudeRef), "W", 180.0
+    )
+    if latitude is None or longitude is None:
+        return None, None
+    # Some phones write 0/0 when they had no fix; nobody reports a visit from the Gulf of Guinea.
+    if latitude == 0.0 and longitude == 0.0:
+        return None, None
+    return latitude, longitude
+
+
+def _coordinate(value: Any, ref: Any, negative_ref: str, limit: float) -> float | None:
+    """Degrees/minutes/seconds rationals (any of them may carry the fraction) to degrees."""
+    parts: list[float] = []
+    try:
+        if isinstance(value, tuple | list):
+            parts = [float(part) for part in value]
+        elif value is not None:
+            parts = [float(value)]
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    if not 1 <= len(parts) <= 3 or not all(math.isfinite(p) for p in parts):
+        return None
+    degrees, minutes, seconds = [*parts, 0.0, 0.0][:3]
+    if minutes < 0 or seconds < 0 or minutes >= 60 or seconds >= 60:
+        return None
+    magnitude = abs(degrees) + minutes / 60 + seconds / 3600
+    if magnitude > limit:
+        return None
+    ref_text = (_text(ref) or "").upper()
+    negative = ref_text.startswith(negative_ref) if ref_text else degrees < 0
+    return round(-magnitude if negative else magnitude, 7)

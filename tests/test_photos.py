@@ -1,0 +1,381 @@
+"""PhotoStore: orientation, sizes, EXIF extraction and stripping, refusals, idempotence."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import random
+import struct
+import zlib
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from PIL import ExifTags, Image
+from PIL.TiffImagePlugin import IFDRational
+
+from models.photos import PhotoRejected, PhotoStore, StoredPhoto
+
+JAKARTA = ZoneInfo("Asia/Jakarta")
+KEY = "report-12/act-3/0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def _restore_pillow_limit() -> Iterator[None]:
+    # PhotoStore lowers Pillow's process-wide limit; keep tests from leaking it to each other.
+    saved = Image.MAX_IMAGE_PIXELS
+    yield
+    Image.MAX_IMAGE_PIXELS = saved
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> PhotoStore:
+    return PhotoStore(tmp_path / "photos", tz=JAKARTA)
+
+
+def _rationals(*values: float) -> tuple[IFDRational, ...]:
+    return tuple(IFDRational(v) for v in values)
+
+
+def make_image(size: tuple[int, int], mode: str = "RGB") -> Image.Image:
+    """A noisy picture (so JPEG has something to compress) with a red top-left corner."""
+    noise = Image.effect_noise(size, 40).convert(mode if mode in ("L", "RGB") else "RGB")
+    image = noise.convert(mode)
+    corner = (size[0] // 4, size[1] // 4)
+    image.paste(Image.new(mode, corner, "red"), (0, 0))
+    return image
+
+
+def make_jpeg(
+    size: tuple[int, int] = (400, 300),
+    *,
+    orientation: int | None = None,
+    taken: str | None = None,
+    offset: str | None = None,
+    gps: tuple[str, tuple[float, ...], str, tuple[float, ...]] | None = None,
+) -> bytes:
+    exif = Image.Exif()
+    if orientation is not None:
+        exif[ExifTags.Base.Orientation] = orientation
+    sub: dict[int, str] = {}
+    if taken is not None:
+        sub[ExifTags.Base.DateTimeOriginal] = taken
+    if offset is not None:
+        sub[ExifTags.Base.OffsetTimeOriginal] = offset
+    if sub:
+        exif[ExifTags.IFD.Exif] = sub
+    if gps is not None:
+        lat_ref, lat, lon_ref, lon = gps
+        exif[ExifTags.IFD.GPSInfo] = {
+            ExifTags.GPS.GPSLatitudeRef: lat_ref,
+            ExifTags.GPS.GPSLatitude: _rationals(*lat),
+            ExifTags.GPS.GPSLongitudeRef: lon_ref,
+            ExifTags.GPS.GPSLongitude: _rationals(*lon),
+        }
+    buf = io.BytesIO()
+    make_image(size).save(buf, "JPEG", quality=90, exif=exif, comment=b"Samsung SM-A125F")
+    return buf.getvalue()
+
+
+def crafted_png(width: int, height: int) -> bytes:
+    """A few hundred bytes whose header claims width x height 1-bit pixels."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+def reopen(store: PhotoStore, rel: str) -> Image.Image:
+    image = Image.open(store.open_archive(rel))
+    image.load()
+    return image
+
+
+def test_orientation_6_is_applied(store: PhotoStore) -> None:
+    result = store.ingest(make_jpeg((400, 300), orientation=6), key=KEY)
+
+    assert (result.original_width, result.original_height) == (400, 300)
+    assert (result.width, result.height) == (300, 400)
+    archive = reopen(store, result.archive_path)
+    assert archive.size == (300, 400)
+    # Orientation 6 means "turn 90° clockwise to view": the stored top-left goes top-right.
+    top_right = archive.getpixel((280, 20))
+    assert isinstance(top_right, tuple)
+    red, green, blue = top_right
+    assert red > 200 and green < 80 and blue < 80
+    assert archive.getpixel((20, 20)) != archive.getpixel((280, 20))
+
+
+def test_large_photo_is_shrunk_for_archive_and_thumbnail(store: PhotoStore) -> None:
+    result = store.ingest(make_jpeg((4000, 3000)), key=KEY)
+
+    assert (result.width, result.height) == (1600, 1200)
+    assert (result.original_width, result.original_height) == (4000, 3000)
+    assert result.archive_path == f"{KEY}.jpg"
+    assert result.thumb_path == f"{KEY}.thumb.jpg"
+    assert reopen(store, result.archive_path).size == (1600, 1200)
+    assert reopen(store, result.thumb_path).size == (320, 240)
+    assert reopen(store, result.archive_path).format == "JPEG"
+
+
+def test_small_photo_is_never_enlarged(store: PhotoStore) -> None:
+    result = store.ingest(make_jpeg((800, 600)), key=KEY)
+
+    assert (result.width, result.height) == (800, 600)
+    assert reopen(store, result.thumb_path).size == (320, 240)
+
+
+def test_capture_time_and_gps_are_read(store: PhotoStore) -> None:
+    data = make_jpeg(taken="2026:11:20 09:15:00", gps=("S", (7, 3, 0), "E", (109, 24, 0)))
+
+    result = store.ingest(data, key=KEY)
+
+    assert result.taken_at == datetime(2026, 11, 20, 9, 15, tzinfo=JAKARTA)
+    assert result.taken_at is not None and result.taken_at.utcoffset() is not None
+    assert result.latitude == pytest.approx(-7.05)
+    assert result.longitude == pytest.approx(109.4)
+
+
+def test_offset_tag_decides_the_instant(store: PhotoStore) -> None:
+    # Taken at 09:15 in Makassar (+08:00) is 08:15 in Jakarta.
+    data = make_jpeg(taken="2026:11:20 09:15:00", offset="+08:00")
+
+    result = store.ingest(data, key=KEY)
+
+    assert result.taken_at == datetime(2026, 11, 20, 8, 15, tzinfo=JAKARTA)
+
+
+def test_gps_sign_comes_from_ref_and_fractions_anywhere(store: PhotoStore) -> None:
+    data = make_jpeg(gps=("N", (6.5, 0, 0), "W", (0, 90, 0)))
+
+    result = store.ingest(data, key=KEY)
+    # 90 minutes is not a coordinate: the photo is kept but the position is dropped.
+    assert (result.latitude, result.longitude) == (None, None)
+
+    data = make_jpeg(gps=("N", (6, 30, 0), "W", (109, 0, 36)))
+    result = store.ingest(data, key=KEY)
+    assert result.latitude == pytest.approx(6.5)
+    assert result.longitude == pytest.approx(-109.01)
+
+
+def test_no_exif_gives_no_time_or_position(store: PhotoStore) -> None:
+    buf = io.BytesIO()
+    make_image((1280, 960)).save(buf, "JPEG")  # what Telegram sends for a "photo"
+
+    result = store.ingest(buf.getvalue(), key=KEY)
+
+    assert (result.taken_at, result.latitude, result.longitude) == (None, None, None)
+    assert result.format == "JPEG"
+
+
+def test_written_files_carry_no_metadata(store: PhotoStore) -> None:
+    data = make_jpeg(
+        orientation=6, taken="2026:11:20 09:15:00", gps=("S", (7, 3, 0), "E", (109, 24, 0))
+    )
+
+    result = store.ingest(data, key=KEY)
+
+    for rel in (result.archive_path, result.thumb_path):
+        raw = store.open_archive(rel).read_bytes()
+        assert b"Exif\x00\x00" not in raw
+        assert b"Samsung" not in raw
+        image = reopen(store, rel)
+        assert len(image.getexif()) == 0
+        assert "comment" not in image.info and "xmp" not in image.info
+
+
+def test_sha256_is_of_the_original_bytes(store: PhotoStore) -> None:
+    data = make_jpeg()
+
+    result = store.ingest(data, key=KEY)
+
+    assert result.sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_png_with_transparency_is_flattened_on_white(store: PhotoStore) -> None:
+    image = Image.new("RGBA", (600, 400), (0, 0, 0, 0))
+    image.paste(Image.new("RGBA", (300, 400), (0, 0, 255, 255)), (300, 0))
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+
+    result = store.ingest(buf.getvalue(), key=KEY)
+
+    assert result.format == "PNG"
+    assert (result.width, result.height) == (600, 400)
+    archive = reopen(store, result.archive_path)
+    assert archive.mode == "RGB"
+    left = archive.getpixel((50, 200))
+    right = archive.getpixel((550, 200))
+    assert isinstance(left, tuple) and isinstance(right, tuple)
+    assert min(left) > 240  # transparent became white, not black
+    assert right[2] > 200 and right[0] < 40
+
+
+def test_truncated_jpeg_is_corrupt(store: PhotoStore) -> None:
+    data = make_jpeg((1200, 900))
+
+    with pytest.raises(PhotoRejected) as caught:
+        store.ingest(data[: len(data) // 2], key=KEY)
+
+    assert caught.value.code == "corrupt"
+    assert not store.path(f"{KEY}.jpg").exists()
+
+
+def test_png_with_bad_checksum_is_corrupt(store: PhotoStore) -> None:
+    buf = io.BytesIO()
+    make_image((300, 200)).save(buf, "PNG")
+    data = bytearray(buf.getvalue())
+    data[60] ^= 0xFF  # inside the first IDAT chunk, so its CRC no longer matches
+
+    with pytest.raises(PhotoRejected) as caught:
+        store.ingest(bytes(data), key=KEY)
+
+    assert caught.value.code == "corrupt"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        random.Random(7).randbytes(5000),
+        b"Laporan kunjungan desa Banjarmulya\n" * 20,
+        b"\xff\xd8\xff",  # the JPEG magic and nothing else
+    ],
+    ids=["random", "text", "jpeg-magic-only"],
+)
+def test_junk_is_not_an_image(store: PhotoStore, data: bytes) -> None:
+    with pytest.raises(PhotoRejected) as caught:
+        store.ingest(data, key=KEY)
+
+    assert caught.value.code == "not-an-image"
+
+
+def test_empty_bytes_are_not_an_image(store: PhotoStore) -> None:
+    with pytest.raises(PhotoRejected) as caught:
+        store.ingest(b"", key=KEY)
+
+    assert caught.value.code == "not-an-image"
+
+
+def test_heic_is_refused_as_unsupported(store: PhotoStore) -> None:
+    data = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 200
+
+    with pytest.raises(PhotoRejected) as caught:
+        store.ingest(data, key=KEY)
+
+    assert caught.value.code == "unsupported-format"
+    assert caught.value.details == {"format": "HEIC"}
+
+
+def test_gif_is_refused_as_unsupported(store: PhotoStore) -> None:
+    buf = io.BytesIO()
+    make_image((300, 200)).save(buf, "GIF")
+
+    with pytest.raises(PhotoRejected) as caught:
+        store.ingest(buf.getvalue(), key=KEY)
+
+    assert caught.value.code == "unsupported-format"
+    assert caught.value.details == {"format": "GIF"}
+
+
+def test_too_many_bytes_is_refused_before_decoding(tmp_path: Path) -> None:
+    small = PhotoStore(tmp_path, max_bytes=10_000, tz=JAKARTA)
+    data = make_jpeg((800, 600))
+
+    with pytest.raises(PhotoRejected) as caught:
+        small.ingest(data, key=KEY)
+
+    assert caught.value.code == "too-large-bytes"
+    assert caught.value.details == {"limit": 10_000, "size": len(data)}
+
+
+def test_tiny_image_is_too_small(store: PhotoStore) -> None:
+    with pytest.raises(PhotoRejected) as caught:
+        store.ingest(make_jpeg((90, 60)), key=KEY)
+
+    assert caught.value.code == "too-small"
+    assert caught.value.details["minimum"] == 100
+
+
+def test_decompression_bomb_is_refused_and_protection_stays_on(store: PhotoStore) -> None:
+    bomb = crafted_png(30_000, 30_000)
+    assert len(bomb) < 200
+
+    with pytest.raises(PhotoRejected) as caught:
+        store.ingest(bomb, key=KEY)
+
+    assert caught.value.code == "too-many-pixels"
+    assert Image.MAX_IMAGE_PIXELS is not None
+    assert Image.MAX_IMAGE_PIXELS <= 50_000_000
+
+
+def test_protection_is_switched_back_on_if_someone_disabled_it(store: PhotoStore) -> None:
+    Image.MAX_IMAGE_PIXELS = None
+
+    with pytest.raises(PhotoRejected) as caught:
+        store.ingest(crafted_png(30_000, 30_000), key=KEY)
+
+    assert caught.value.code == "too-many-pixels"
+    assert Image.MAX_IMAGE_PIXELS == 50_000_000
+
+
+def test_pillow_warning_range_is_refused_too(tmp_path: Path) -> None:
+    # 1.5 Mpx is over a 1 Mpx limit but under twice it, where Pillow itself only warns.
+    strict = PhotoStore(tmp_path, max_pixels=1_000_000, tz=JAKARTA)
+
+    with pytest.raises(PhotoRejected) as caught:
+        strict.ingest(crafted_png(1500, 1000), key=KEY)
+
+    assert caught.value.code == "too-many-pixels"
+    assert Image.MAX_IMAGE_PIXELS == 1_000_000
+
+
+async def test_ingest_async_gives_the_same_as_ingest(store: PhotoStore) -> None:
+    data = make_jpeg(orientation=6, taken="2026:11:20 09:15:00")
+
+    result = await store.ingest_async(data, key=KEY)
+
+    assert isinstance(result, StoredPhoto)
+    assert (result.width, result.height) == (300, 400)
+    assert store.open_archive(result.archive_path).is_file()
+    assert result == store.ingest(data, key=KEY)
+
+
+def test_same_bytes_twice_give_the_same_result_and_files(store: PhotoStore) -> None:
+    data = make_jpeg((2000, 1500), orientation=3, gps=("S", (7, 3, 0), "E", (109, 24, 0)))
+
+    first = store.ingest(data, key=KEY)
+    archive_bytes = store.open_archive(first.archive_path).read_bytes()
+    thumb_bytes = store.open_archive(first.thumb_path).read_bytes()
+    second = store.ingest(data, key=KEY)
+
+    assert second == first
+    assert store.open_archive(first.archive_path).read_bytes() == archive_bytes
+    assert store.open_archive(first.thumb_path).read_bytes() == thumb_bytes
+    folder = store.path(first.archive_path).parent
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "0123456789abcdef.jpg",
+        "0123456789abcdef.thumb.jpg",
+    ]
+
+
+@pytest.mark.parametrize("key", ["../escape", "/abs/path", "a//b", "a/./b", "report 1/x", ""])
+def test_keys_cannot_leave_the_store(store: PhotoStore, key: str) -> None:
+    with pytest.raises(ValueError):
+        store.ingest(make_jpeg(), key=key)
+
+
+def test_path_refuses_to_leave_the_root(store: PhotoStore) -> None:
+    with pytest.raises(ValueError):
+        store.path("../../etc/passwd")
+    with pytest.raises(FileNotFoundError):
+        store.open_archive("report-1/missing.jpg")
