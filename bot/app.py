@@ -14,13 +14,17 @@ from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.warnings import PTBUserWarning
 
+from bot.concurrency import PerChatUpdateProcessor
 from bot.context import AppContext, DampinganApplication
 from bot.i18n import Translator
 from bot.settings import Settings
-from handlers import access, help, invitations, language, registration
+from bot.persistence import DraftPersistence
+from handlers import access, help, history, invitations, language, registration, report
 from handlers.errors import on_error
 from jobs import menus
+from models import reports
 from models.db import make_engine, make_sessionmaker
+from models.photos import PhotoStore
 
 _LOG = logging.getLogger(__name__)
 _ENGINE_KEY = "engine"
@@ -34,6 +38,12 @@ def build_application(settings: Settings) -> DampinganApplication:
     token = settings.require_token()
     api = settings.telegram_api_url
     engine = make_engine(settings.database_url_or_default)
+    sessionmaker = make_sessionmaker(engine)
+
+    async def draft_steps() -> list[tuple[int, str]]:
+        async with sessionmaker() as session:
+            return await reports.draft_steps(session)
+
     application = (
         ApplicationBuilder()
         .application_class(DampinganApplication)
@@ -41,6 +51,9 @@ def build_application(settings: Settings) -> DampinganApplication:
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .context_types(ContextTypes(context=AppContext))
+        .concurrent_updates(PerChatUpdateProcessor())
+        # Only the report form's state is persisted, and it is read from the drafts.
+        .persistence(DraftPersistence({report.NAME: draft_steps}))
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
@@ -54,8 +67,9 @@ def build_application(settings: Settings) -> DampinganApplication:
     )
     assert isinstance(application, DampinganApplication)
     application.settings = settings
-    application.sessionmaker = make_sessionmaker(engine)
+    application.sessionmaker = sessionmaker
     application.translator = Translator(settings.language)
+    application.photo_store = PhotoStore(settings.photos_dir, tz=settings.tz)
     application.bot_data[_ENGINE_KEY] = engine
     _register(application)
     return application
@@ -70,6 +84,10 @@ def _register(application: DampinganApplication) -> None:
     application.add_handlers(
         [
             *registration.handlers(),
+            # The report form before the other features: while it is open, its fallbacks
+            # answer input meant for it; commands it does not know pass through.
+            *report.handlers(),
+            *history.handlers(),
             *invitations.handlers(),
             *language.handlers(),
             *help.handlers(),

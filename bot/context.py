@@ -20,6 +20,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.i18n import Raw, Translator
 from bot.settings import Settings
+from models.photos import PhotoStore
 from models.updates import mark_processed, was_processed
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ class DampinganApplication(Application[Any, Any, Any, Any, Any, Any]):
     settings: Settings
     sessionmaker: async_sessionmaker[AsyncSession]
     translator: Translator
+    photo_store: PhotoStore
 
     async def process_update(self, update: object) -> None:
         update_id = update.update_id if isinstance(update, Update) else None

@@ -26,11 +26,13 @@ COMMANDS: dict[str, dict[str, str]] = {
     "language": {"id": "bahasa", "en": "language"},
     "cancel": {"id": "batal", "en": "cancel"},
     "invite": {"id": "undang", "en": "invite"},
+    "report": {"id": "lapor", "en": "report"},
+    "history": {"id": "riwayat", "en": "history"},
 }
 
 _EVERYONE = ("start", "help", "language")
 ROLE_MENUS: dict[Role, tuple[str, ...]] = {
-    Role.STAFF: _EVERYONE,
+    Role.STAFF: ("report", "history", "cancel", *_EVERYONE),
     Role.KECAMATAN_COORDINATOR: _EVERYONE,
     Role.REGENCY_COORDINATOR: _EVERYONE,
     Role.ADMIN: (*_EVERYONE, "invite"),

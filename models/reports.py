@@ -6,14 +6,17 @@ A report row is the draft while `status` is draft, so a draft is never only in m
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Float, ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from models.base import Base, str_enum, utcnow
+from models.regions import Village
 
 
 class ReportStatus(StrEnum):
@@ -49,6 +52,11 @@ class Report(Base):
     activities: Mapped[list[ReportActivity]] = relationship(
         back_populates="report", order_by="ReportActivity.position", cascade="all, delete-orphan"
     )
+    village: Mapped[Village | None] = relationship(lazy="joined")
+
+    @property
+    def photo_count(self) -> int:
+        return sum(len(a.photos) for a in self.activities)
 
 
 class ReportActivity(Base):
@@ -94,3 +102,68 @@ class Photo(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     activity: Mapped[ReportActivity] = relationship(back_populates="photos")
+
+
+MAX_ACTIVITIES = 5
+MAX_PHOTOS = 10
+
+
+async def get_draft(session: AsyncSession, user_id: int) -> Report | None:
+    """The person's unfinished report, with activities and photos loaded."""
+    stmt = (
+        select(Report)
+        .where(Report.user_id == user_id, Report.status == ReportStatus.DRAFT)
+        .options(selectinload(Report.activities).selectinload(ReportActivity.photos))
+        .order_by(Report.id.desc())
+        .limit(1)
+    )
+    return await session.scalar(stmt)
+
+
+def new_draft(session: AsyncSession, *, user_id: int, agency_id: int) -> Report:
+    report = Report(user_id=user_id, agency_id=agency_id, form_state={}, activities=[])
+    report.activities.append(ReportActivity(position=0, photos=[]))
+    session.add(report)
+    return report
+
+
+async def draft_steps(session: AsyncSession) -> list[tuple[int, str]]:
+    """(Telegram id, form step) of every draft: the conversation state after a restart."""
+    from models.users import User
+
+    rows = await session.execute(
+        select(User.telegram_id, Report.form_state)
+        .join(User, User.id == Report.user_id)
+        .where(Report.status == ReportStatus.DRAFT)
+    )
+    return [(tg_id, state["step"]) for tg_id, state in rows if state and state.get("step")]
+
+
+def submit(report: Report, now: datetime) -> str:
+    """Turns the draft into a report; the reference is derived from the row id, so two
+    reports submitted at the same moment can never get the same number."""
+    report.status = ReportStatus.SUBMITTED
+    report.submitted_at = now
+    report.reference = f"LPR-{now.year}-{report.id:06d}"
+    report.form_state = {}
+    return report.reference
+
+
+async def submitted_by(session: AsyncSession, user_id: int, limit: int = 10) -> Sequence[Report]:
+    stmt = (
+        select(Report)
+        .where(Report.user_id == user_id, Report.status == ReportStatus.SUBMITTED)
+        .options(selectinload(Report.activities).selectinload(ReportActivity.photos))
+        .order_by(Report.submitted_at.desc(), Report.id.desc())
+        .limit(limit)
+    )
+    return (await session.scalars(stmt)).all()
+
+
+async def get_submitted(session: AsyncSession, report_id: int) -> Report | None:
+    stmt = (
+        select(Report)
+        .where(Report.id == report_id, Report.status == ReportStatus.SUBMITTED)
+        .options(selectinload(Report.activities).selectinload(ReportActivity.photos))
+    )
+    return await session.scalar(stmt)

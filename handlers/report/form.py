@@ -1,0 +1,808 @@
+"""/lapor (/report): the visit report form.
+
+A ConversationHandler whose states are the `Step`s. Every step handler follows one
+pattern (see `_step`): load the draft, check the input, change the draft, store the next
+step with it in one commit, and only then reply by asking the next question. A wrong
+answer raises `InputError`: the person gets the reason in their language, the question is
+asked again, and the draft is untouched. See form.md for the state diagram.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, timedelta
+from functools import wraps
+
+from handlers.report.parsing import InputError, check_text, parse_count, parse_visit_date
+from telegram import Message, ReplyKeyboardRemove, Update
+from telegram.error import BadRequest
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import AppContext, current_scope
+from handlers.commands import aliases
+from handlers.report import views
+from handlers.report.steps import (
+    Step,
+    activity_index,
+    after,
+    before,
+    current_activity,
+    current_step,
+    editing,
+    first_missing,
+    set_state,
+    state,
+)
+from models.activities import OTHER, Strategy, activities_for, get_activity
+from models.agencies import active_villages
+from models.base import utcnow
+from models.photos import PhotoRejected, PhotoStore
+from models.regions import Village
+from models.reports import (
+    MAX_ACTIVITIES,
+    MAX_PHOTOS,
+    Photo,
+    Report,
+    ReportActivity,
+    get_draft,
+    new_draft,
+    submit,
+)
+from models.users import Role
+
+_LOG = logging.getLogger(__name__)
+END = ConversationHandler.END
+NAME = "report"
+
+MAX_HOUSEHOLDS = 5_000
+MAX_PEOPLE = 20_000
+DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 1_000
+OTHER_MIN, OTHER_MAX = 3, 200
+# Telegram's getFile limit for bots on the public API.
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".tif", ".tiff")
+
+NOTICE = "report.notice"
+StepHandler = Callable[[Update, AppContext, Report], Awaitable[Step]]
+
+
+def _today(context: AppContext) -> date:
+    return datetime.now(context.settings.tz).date()
+
+
+async def _villages(context: AppContext) -> list[Village]:
+    user = context.user
+    if user is None or user.agency_id is None:
+        return []
+    return list(await active_villages(context.session, user.agency_id, _today(context)))
+
+
+async def _catalogue(context: AppContext) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for strategy in Strategy:
+        for activity in await activities_for(context.session, strategy):
+            names[activity.key] = activity.name(context.lang)
+    return names
+
+
+async def _reply(update: Update, text: str, **kwargs: object) -> Message:
+    message = update.effective_message
+    assert message is not None
+    return await message.reply_text(text, **kwargs)  # type: ignore[arg-type]
+
+
+# --- asking ----------------------------------------------------------------------------
+
+
+async def ask(update: Update, context: AppContext, report: Report, step: Step) -> None:
+    """Sends the question of `step` with its buttons."""
+    t = context.t
+    prefix = views.activity_prefix(context, report)
+    match step:
+        case Step.VILLAGE:
+            villages = await _villages(context)
+            await _reply(
+                update,
+                t("report-ask-village"),
+                reply_markup=views.village_keyboard(context, villages, back=editing(report)),
+            )
+        case Step.DATE:
+            has_back = editing(report) or len(await _villages(context)) > 1
+            await _reply(
+                update,
+                t("report-ask-date", limit=context.settings.report_max_age_days),
+                reply_markup=views.date_keyboard(context, _today(context), has_back),
+            )
+        case Step.STRATEGY:
+            await _reply(
+                update,
+                t("report-ask-strategy", prefix=prefix),
+                reply_markup=views.strategy_keyboard(context),
+            )
+        case Step.ACTIVITY:
+            activity = current_activity(report)
+            assert activity.strategy is not None
+            options = await activities_for(context.session, Strategy(activity.strategy))
+            await _reply(
+                update,
+                t(
+                    "report-ask-activity",
+                    prefix=prefix,
+                    strategy=t(f"strategy-{activity.strategy}"),
+                ),
+                reply_markup=views.activity_keyboard(context, options),
+            )
+        case Step.ACTIVITY_OTHER:
+            await _reply(
+                update,
+                t("report-ask-activity-other", maximum=OTHER_MAX),
+                reply_markup=views.back_keyboard(context),
+            )
+        case Step.HOUSEHOLDS:
+            await _reply(
+                update,
+                t("report-ask-households", prefix=prefix),
+                reply_markup=views.back_keyboard(context),
+            )
+        case Step.PEOPLE:
+            await _reply(
+                update, t("report-ask-people"), reply_markup=views.people_keyboard(context)
+            )
+        case Step.DESCRIPTION:
+            await _reply(
+                update,
+                t(
+                    "report-ask-description",
+                    prefix=prefix,
+                    minimum=DESCRIPTION_MIN,
+                    maximum=DESCRIPTION_MAX,
+                ),
+                reply_markup=views.back_keyboard(context),
+            )
+        case Step.PHOTOS:
+            count = len(current_activity(report).photos)
+            await _reply(
+                update,
+                t("report-ask-photos", prefix=prefix, count=count, maximum=MAX_PHOTOS),
+                reply_markup=views.photos_keyboard(context, count),
+            )
+        case Step.MORE:
+            await _reply(
+                update,
+                t("report-ask-more", count=len(report.activities), maximum=MAX_ACTIVITIES),
+                reply_markup=views.more_keyboard(context, report),
+            )
+        case Step.LOCATION:
+            await _reply(
+                update, t("report-ask-location"), reply_markup=views.location_keyboard(context)
+            )
+        case Step.SUMMARY:
+            await _reply(
+                update,
+                views.summary_text(context, report, catalogue=await _catalogue(context)),
+                reply_markup=views.summary_keyboard(context),
+            )
+        case Step.EDIT:
+            await _reply(
+                update,
+                t("report-ask-edit"),
+                reply_markup=views.edit_keyboard(context, report, len(await _villages(context))),
+            )
+
+
+async def _acknowledge_photo(update: Update, context: AppContext, report: Report) -> None:
+    """Counts photos in one status message per album, so five photos are not five replies."""
+    message = update.effective_message
+    assert message is not None
+    count = len(current_activity(report).photos)
+    text = context.t("report-photos-received", count=count, maximum=MAX_PHOTOS)
+    keyboard = views.photos_keyboard(context, count)
+    status_id = state(report).get("status_msg")
+    group = message.media_group_id
+    if group and state(report).get("status_group") == group and isinstance(status_id, int):
+        try:
+            await context.bot.edit_message_text(
+                text, chat_id=message.chat_id, message_id=status_id, reply_markup=keyboard
+            )
+            return
+        except BadRequest:
+            _LOG.debug("status message %s could not be edited; sending a new one", status_id)
+    sent = await message.reply_text(text, reply_markup=keyboard)
+    set_state(report, status_msg=sent.message_id, status_group=group)
+    await context.session.commit()
+
+
+# --- the step pattern ------------------------------------------------------------------
+
+
+def _step(handler: StepHandler) -> Callable[[Update, AppContext], Awaitable[object]]:
+    """Wraps a step: draft in, next step committed with the data, then the next question."""
+
+    @wraps(handler)
+    async def callback(update: Update, context: AppContext) -> object:
+        user = context.user
+        assert user is not None
+        report = await get_draft(context.session, user.id)
+        if report is None:
+            await _reply(update, context.t("report-no-draft"))
+            return END
+        query = update.callback_query
+        try:
+            step = await handler(update, context, report)
+        except InputError as error:
+            await context.session.rollback()
+            message = context.t(f"input-{error.code}", **error.params)
+            if query is not None:
+                await query.answer(message, show_alert=True)
+            else:
+                await _reply(update, message)
+                report = await get_draft(context.session, user.id) or report
+                await ask(update, context, report, current_step(report))
+            return None
+        set_state(report, step=step.value, **({"edit": False} if step is Step.SUMMARY else {}))
+        await context.session.commit()
+        if query is not None:
+            await query.answer()
+            await _remove_buttons(update)
+        notice = current_scope().extra.pop(NOTICE, None)
+        if notice is not None:
+            # Also takes the location keyboard away once that question is answered.
+            await _reply(update, context.t(notice), reply_markup=ReplyKeyboardRemove())
+        if step is Step.PHOTOS and _is_image_message(update):
+            await _acknowledge_photo(update, context, report)
+        else:
+            await ask(update, context, report, step)
+        return step.value
+
+    return callback
+
+
+def _is_image_message(update: Update) -> bool:
+    message = update.effective_message
+    return message is not None and bool(message.photo or message.document)
+
+
+async def _remove_buttons(update: Update) -> None:
+    """The buttons of an answered question are spent; removing them avoids double taps."""
+    query = update.callback_query
+    if query is None:
+        return
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_reply_markup(reply_markup=None)
+
+
+def _notice(key: str) -> None:
+    """A line to send, after the commit, before the next question."""
+    current_scope().extra[NOTICE] = key
+
+
+async def _village_count(context: AppContext) -> int:
+    return len(await _villages(context))
+
+
+# --- entry, cancel, resume -------------------------------------------------------------
+
+
+async def start_report(update: Update, context: AppContext) -> object:
+    """Starts a report, or picks up the person's unfinished one where they left it."""
+    user = context.user
+    assert user is not None
+    if user.role is not Role.STAFF or user.agency_id is None:
+        await _reply(update, context.t("report-staff-only"))
+        return END
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    report = await get_draft(context.session, user.id)
+    if report is not None:
+        step = current_step(report)
+        await _reply(update, context.t("report-resumed"))
+        await ask(update, context, report, step)
+        return step.value
+    villages = await _villages(context)
+    if not villages:
+        await _reply(
+            update,
+            context.t("report-no-villages", agency=user.agency.label if user.agency else "—"),
+        )
+        return END
+    report = new_draft(context.session, user_id=user.id, agency_id=user.agency_id)
+    step = Step.VILLAGE
+    if len(villages) == 1:
+        report.village_id = villages[0].id
+        step = Step.DATE
+    await context.session.flush()
+    set_state(report, step=step.value, act=0)
+    await context.session.commit()
+    report = await get_draft(context.session, user.id)
+    assert report is not None
+    if len(villages) == 1:
+        await _reply(update, context.t("report-only-village", village=villages[0].label))
+    await ask(update, context, report, step)
+    return step.value
+
+
+async def cancel(update: Update, context: AppContext) -> object:
+    """Deletes the draft (photos included) and ends the form."""
+    user = context.user
+    assert user is not None
+    report = await get_draft(context.session, user.id)
+    if report is not None:
+        await context.session.delete(report)
+        await context.session.commit()
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    await _reply(update, context.t("report-cancelled"), reply_markup=ReplyKeyboardRemove())
+    return END
+
+
+async def reask(update: Update, context: AppContext) -> object:
+    """Answers input the current step cannot take, and asks its question again."""
+    user = context.user
+    assert user is not None
+    report = await get_draft(context.session, user.id)
+    if report is None:
+        return END
+    step = current_step(report)
+    if update.callback_query is not None:
+        await update.callback_query.answer(context.t("stale-button"), show_alert=True)
+        return None
+    await _reply(update, context.t(_wrong_input_key(update, step)))
+    await ask(update, context, report, step)
+    return None
+
+
+def _wrong_input_key(update: Update, step: Step) -> str:
+    message = update.effective_message
+    if step is Step.PHOTOS:
+        return "input-photo-expected"
+    if step is Step.LOCATION:
+        return "input-location-expected"
+    if message is not None and message.text is None:
+        return "input-text-expected"
+    return "input-use-buttons"
+
+
+# --- steps -----------------------------------------------------------------------------
+
+
+def _data(update: Update) -> str:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    return query.data.removeprefix(views.PREFIX)
+
+
+def _text(update: Update) -> str:
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    return message.text
+
+
+@_step
+async def on_back(update: Update, context: AppContext, report: Report) -> Step:
+    """Goes to the previous step (or back to the summary when editing)."""
+    step = current_step(report)
+    previous = before(report, step, village_count=await _village_count(context))
+    if previous is None:
+        raise InputError("nothing-before")
+    if step is Step.STRATEGY and activity_index(report) > 0 and previous is Step.MORE:
+        # Backing out of a new activity that has nothing in it yet: drop it.
+        activity = current_activity(report)
+        if activity.strategy is None and not activity.photos:
+            report.activities.remove(activity)
+            set_state(report, act=len(report.activities) - 1)
+    return previous
+
+
+@_step
+async def on_village(update: Update, context: AppContext, report: Report) -> Step:
+    """Stores the village, after checking it is one of the agency's (data can be forged)."""
+    try:
+        village_id = int(_data(update).removeprefix("v:"))
+    except ValueError:
+        raise InputError("village-not-yours") from None
+    villages = {v.id: v for v in await _villages(context)}
+    if village_id not in villages:
+        raise InputError("village-not-yours")
+    report.village_id = village_id
+    return after(report, Step.VILLAGE, village_count=len(villages))
+
+
+async def _set_date(context: AppContext, report: Report, visit: date) -> Step:
+    report.visit_date = visit
+    return after(report, Step.DATE, village_count=await _village_count(context))
+
+
+@_step
+async def on_date_button(update: Update, context: AppContext, report: Report) -> Step:
+    """Stores today or yesterday."""
+    choice = _data(update).removeprefix("d:")
+    today = _today(context)
+    if choice == "today":
+        return await _set_date(context, report, today)
+    if choice == "yesterday":
+        return await _set_date(context, report, today - timedelta(days=1))
+    raise InputError("date-unreadable")
+
+
+@_step
+async def on_date_text(update: Update, context: AppContext, report: Report) -> Step:
+    """Stores a typed visit date: not in the future, not older than the limit."""
+    visit = parse_visit_date(
+        _text(update), today=_today(context), max_age_days=context.settings.report_max_age_days
+    )
+    return await _set_date(context, report, visit)
+
+
+@_step
+async def on_strategy(update: Update, context: AppContext, report: Report) -> Step:
+    """Stores the strategy; a different one than before clears the activity chosen under it."""
+    value = _data(update).removeprefix("s:")
+    try:
+        strategy = Strategy(value)
+    except ValueError:
+        raise InputError("unknown-choice") from None
+    activity = current_activity(report)
+    if activity.strategy != strategy.value:
+        activity.strategy = strategy.value
+        activity.activity = None
+        activity.activity_other = None
+    return after(report, Step.STRATEGY, village_count=0)
+
+
+async def explain_strategies(update: Update, context: AppContext) -> None:
+    """Shows a one-line explanation of each strategy, leaving the question in place."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await _reply(update, context.t("report-strategy-explanations"))
+
+
+@_step
+async def on_activity(update: Update, context: AppContext, report: Report) -> Step:
+    """Stores the activity, checking it belongs to the chosen strategy."""
+    key = _data(update).removeprefix("a:")
+    activity = current_activity(report)
+    if key != OTHER:
+        found = await get_activity(context.session, key)
+        if found is None or not found.active or found.strategy.value != activity.strategy:
+            raise InputError("unknown-choice")
+        activity.activity_other = None
+    activity.activity = key
+    return after(report, Step.ACTIVITY, village_count=0)
+
+
+@_step
+async def on_activity_other(update: Update, context: AppContext, report: Report) -> Step:
+    """Stores the name of an activity that is not in the list."""
+    current_activity(report).activity_other = check_text(
+        _text(update), minimum=OTHER_MIN, maximum=OTHER_MAX
+    )
+    return after(report, Step.ACTIVITY_OTHER, village_count=0)
+
+
+@_step
+async def on_households(update: Update, context: AppContext, report: Report) -> Step:
+    """Stores the number of households reached."""
+    activity = current_activity(report)
+    activity.households = parse_count(_text(update), maximum=MAX_HOUSEHOLDS)
+    return after(report, Step.HOUSEHOLDS, village_count=0)
+
+
+@_step
+async def on_people(update: Update, context: AppContext, report: Report) -> Step:
+    """Stores the number of people, which cannot be fewer than the households."""
+    activity = current_activity(report)
+    people = parse_count(_text(update), maximum=MAX_PEOPLE)
+    if activity.households and people < activity.households:
+        raise InputError("people-fewer-than-households", households=activity.households)
+    activity.people = people
+    return after(report, Step.PEOPLE, village_count=0)
+
+
+@_step
+async def on_people_skip(update: Update, context: AppContext, report: Report) -> Step:
+    """Leaves the number of people empty (it is optional)."""
+    current_activity(report).people = None
+    return after(report, Step.PEOPLE, village_count=0)
+
+
+@_step
+async def on_description(update: Update, context: AppContext, report: Report) -> Step:
+    """Stores what was done and found."""
+    current_activity(report).description = check_text(
+        _text(update), minimum=DESCRIPTION_MIN, maximum=DESCRIPTION_MAX
+    )
+    return after(report, Step.DESCRIPTION, village_count=0)
+
+
+@_step
+async def on_photo(update: Update, context: AppContext, report: Report) -> Step:
+    """Downloads, checks and stores one photo (or image file) for the current activity."""
+    message = update.effective_message
+    assert message is not None
+    activity = current_activity(report)
+    if message.photo:
+        size = max(message.photo, key=lambda p: p.width * p.height)
+        file_id, unique_id, file_size, source = (
+            size.file_id,
+            size.file_unique_id,
+            size.file_size,
+            "photo",
+        )
+    elif message.document is not None:
+        document = message.document
+        name = (document.file_name or "").lower()
+        if not ((document.mime_type or "").startswith("image/") or name.endswith(IMAGE_SUFFIXES)):
+            raise InputError("photo-not-an-image")
+        file_id, unique_id, file_size, source = (
+            document.file_id,
+            document.file_unique_id,
+            document.file_size,
+            "document",
+        )
+    else:
+        raise InputError("photo-expected")
+    if any(p.telegram_file_unique_id == unique_id for p in activity.photos):
+        raise InputError("photo-duplicate")
+    if len(activity.photos) >= MAX_PHOTOS:
+        raise InputError("photo-limit", maximum=MAX_PHOTOS)
+    if file_size is not None and file_size > MAX_DOWNLOAD_BYTES:
+        raise InputError("photo-too-large-bytes", limit=MAX_DOWNLOAD_BYTES // (1024 * 1024))
+
+    telegram_file = await context.bot.get_file(file_id)
+    data = bytes(await telegram_file.download_as_bytearray())
+    store: PhotoStore = context.app.photo_store
+    try:
+        stored = await store.ingest_async(data, key=f"report-{report.id}/{activity.id}")
+    except PhotoRejected as rejected:
+        raise InputError(f"photo-{rejected.code}") from None
+    activity.photos.append(
+        Photo(
+            telegram_file_unique_id=unique_id,
+            source=source,
+            sha256=stored.sha256,
+            archive_path=stored.archive_path,
+            thumb_path=stored.thumb_path,
+            width=stored.width,
+            height=stored.height,
+            taken_at=stored.taken_at,
+            exif_latitude=stored.latitude,
+            exif_longitude=stored.longitude,
+        )
+    )
+    return Step.PHOTOS
+
+
+@_step
+async def on_photos_done(update: Update, context: AppContext, report: Report) -> Step:
+    """Moves on once the activity has at least one photo."""
+    if not current_activity(report).photos:
+        raise InputError("photo-at-least-one")
+    return after(report, Step.PHOTOS, village_count=0)
+
+
+@_step
+async def on_more(update: Update, context: AppContext, report: Report) -> Step:
+    """Adds another activity to the visit, or goes on to the location."""
+    if _data(update) == "more":
+        return _add_activity(report)
+    return after(report, Step.MORE, village_count=0)
+
+
+def _add_activity(report: Report) -> Step:
+    if len(report.activities) >= MAX_ACTIVITIES:
+        raise InputError("activity-limit", maximum=MAX_ACTIVITIES)
+    report.activities.append(ReportActivity(position=len(report.activities), photos=[]))
+    set_state(report, act=len(report.activities) - 1, edit=False)
+    return Step.STRATEGY
+
+
+@_step
+async def on_location(update: Update, context: AppContext, report: Report) -> Step:
+    """Stores the shared location: coordinates, accuracy, and whether live or forwarded."""
+    message = update.effective_message
+    assert message is not None and message.location is not None
+    location = message.location
+    report.latitude = location.latitude
+    report.longitude = location.longitude
+    report.location_accuracy = location.horizontal_accuracy
+    report.location_live = bool(location.live_period)
+    report.location_forwarded = message.forward_origin is not None
+    set_state(report, location_done=True)
+    _notice("report-location-saved")
+    return after(report, Step.LOCATION, village_count=0)
+
+
+@_step
+async def on_location_text(update: Update, context: AppContext, report: Report) -> Step:
+    """Handles the "skip" and "back" keys of the location keyboard."""
+    text = _text(update).strip()
+    if text == context.t("report-location-skip"):
+        report.latitude = report.longitude = report.location_accuracy = None
+        report.location_live = report.location_forwarded = None
+        set_state(report, location_done=True)
+        _notice("report-location-skipped")
+        return after(report, Step.LOCATION, village_count=0)
+    if text == context.t("button-back"):
+        _notice("report-going-back")
+        previous = before(report, Step.LOCATION, village_count=0)
+        assert previous is not None
+        return previous
+    raise InputError("location-expected")
+
+
+async def send(update: Update, context: AppContext) -> object:
+    """Submits the report and gives its reference; an incomplete one goes to the gap."""
+    user = context.user
+    query = update.callback_query
+    assert user is not None and query is not None
+    report = await get_draft(context.session, user.id)
+    if report is None:
+        await query.answer()
+        await _reply(update, context.t("report-no-draft"))
+        return END
+    missing = first_missing(report)
+    if missing is not None:
+        step, index = missing
+        set_state(report, step=step.value, act=index, edit=True)
+        await context.session.commit()
+        await query.answer(context.t("input-report-incomplete"), show_alert=True)
+        await ask(update, context, report, step)
+        return step.value
+    reference = submit(report, utcnow())
+    await context.session.commit()
+    _LOG.info("report %s submitted by user %s", reference, user.telegram_id)
+    await query.answer()
+    await _remove_buttons(update)
+    await _reply(
+        update,
+        views.summary_text(
+            context, report, catalogue=await _catalogue(context), header_key="report-sent"
+        ),
+    )
+    return END
+
+
+@_step
+async def on_edit(update: Update, context: AppContext, report: Report) -> Step:
+    """Shows which field to change."""
+    return Step.EDIT
+
+
+@_step
+async def on_summary(update: Update, context: AppContext, report: Report) -> Step:
+    """Back to the summary (from the edit menu or the cancel question)."""
+    return Step.SUMMARY
+
+
+async def ask_cancel(update: Update, context: AppContext) -> object:
+    """Asks for confirmation before throwing a whole draft away."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await _reply(
+        update,
+        context.t("report-cancel-confirm"),
+        reply_markup=views.cancel_confirm_keyboard(context),
+    )
+    return None
+
+
+@_step
+async def on_edit_choice(update: Update, context: AppContext, report: Report) -> Step:
+    """Jumps to the chosen field; after it the form returns to the summary."""
+    parts = _data(update).removeprefix("e:").split(":")
+    field = parts[0]
+    if field in ("village", "date", "location"):
+        set_state(report, edit=True)
+        if field == "location":
+            set_state(report, location_done=False)
+            return Step.LOCATION
+        return Step.VILLAGE if field == "village" else Step.DATE
+    if field == "add":
+        return _add_activity(report)
+    try:
+        index = int(parts[1])
+    except (IndexError, ValueError):
+        raise InputError("unknown-choice") from None
+    if not 0 <= index < len(report.activities):
+        raise InputError("unknown-choice")
+    if field == "remove":
+        if len(report.activities) < 2:
+            raise InputError("unknown-choice")
+        report.activities.pop(index)
+        for position, activity in enumerate(report.activities):
+            activity.position = position
+        set_state(report, act=0)
+        return Step.SUMMARY
+    steps = {
+        "strategy": Step.STRATEGY,
+        "households": Step.HOUSEHOLDS,
+        "description": Step.DESCRIPTION,
+        "photos": Step.PHOTOS,
+    }
+    if field not in steps:
+        raise InputError("unknown-choice")
+    set_state(report, act=index, edit=True)
+    return steps[field]
+
+
+# --- the table -------------------------------------------------------------------------
+
+
+def _button(
+    callback: Callable[[Update, AppContext], Awaitable[object]], pattern: str
+) -> CallbackQueryHandler[AppContext, object]:
+    return CallbackQueryHandler(callback, pattern=f"^{views.PREFIX}{pattern}")
+
+
+TEXT = filters.TEXT & ~filters.COMMAND
+BACK = _button(on_back, "back$")
+
+
+def conversation() -> ConversationHandler[AppContext]:
+    """The form as a state table: each state lists the input it accepts."""
+    return ConversationHandler(
+        entry_points=[
+            CommandHandler(aliases("report"), start_report),
+            _button(start_report, "start$"),
+        ],
+        states={
+            Step.VILLAGE: [_button(on_village, "v:"), BACK],
+            Step.DATE: [_button(on_date_button, "d:"), MessageHandler(TEXT, on_date_text), BACK],
+            Step.STRATEGY: [
+                _button(explain_strategies, "s:info$"),
+                _button(on_strategy, "s:"),
+                BACK,
+            ],
+            Step.ACTIVITY: [_button(on_activity, "a:"), BACK],
+            Step.ACTIVITY_OTHER: [MessageHandler(TEXT, on_activity_other), BACK],
+            Step.HOUSEHOLDS: [MessageHandler(TEXT, on_households), BACK],
+            Step.PEOPLE: [MessageHandler(TEXT, on_people), _button(on_people_skip, "skip$"), BACK],
+            Step.DESCRIPTION: [MessageHandler(TEXT, on_description), BACK],
+            Step.PHOTOS: [
+                MessageHandler(filters.PHOTO | filters.Document.ALL, on_photo),
+                _button(on_photos_done, "done$"),
+                BACK,
+            ],
+            Step.MORE: [_button(on_more, "(more|next)$"), BACK],
+            Step.LOCATION: [
+                MessageHandler(filters.LOCATION, on_location),
+                MessageHandler(TEXT, on_location_text),
+            ],
+            Step.SUMMARY: [
+                _button(send, "send$"),
+                _button(on_edit, "edit$"),
+                _button(ask_cancel, "cancel$"),
+                _button(cancel, "cancel!$"),
+                _button(on_summary, "summary$"),
+            ],
+            Step.EDIT: [_button(on_edit_choice, "e:"), _button(on_summary, "summary$")],
+        },
+        fallbacks=[
+            CommandHandler(aliases("cancel"), cancel),
+            CommandHandler(aliases("report"), start_report),
+            # Anything else that is not a command: say what is expected, ask again.
+            MessageHandler(~filters.COMMAND, reask),
+            CallbackQueryHandler(reask, pattern=f"^{views.PREFIX}"),
+        ],
+        name=NAME,
+        persistent=True,
+        allow_reentry=True,
+    )
+
+
+def handlers() -> list[BaseHandler[Update, AppContext, object]]:
+    return [conversation()]
+
+
+__all__ = ["NAME", "conversation", "handlers"]
