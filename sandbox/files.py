@@ -222,7 +222,8 @@ def encode_photo_sizes(image_bytes: bytes) -> list[tuple[bytes, int, int]]:
         image = background
     long_side = max(image.width, image.height)
     targets = [side for side in PHOTO_LONG_SIDES if side < long_side]
-    targets.append(min(long_side, PHOTO_LONG_SIDES[-1]))
+    if long_side <= PHOTO_LONG_SIDES[-1]:
+        targets.append(long_side)
     result: list[tuple[bytes, int, int]] = []
     for target in targets:
         scale = target / long_side
