@@ -360,6 +360,9 @@ def _shrink(image: Image.Image, long_side: int) -> Image.Image:
 
 def _to_rgb(image: Image.Image) -> Image.Image:
     """RGB pixels; transparency is laid on white, as a viewer would show it."""
+    if image.mode.startswith("I"):
+        # 16-bit greyscale PNG: Pillow's own conversion clips everything above 255 to white.
+        image = image.convert("I").point(lambda value: value / 256).convert("L")
     if image.mode == "RGB" and "transparency" not in image.info:
         return image
     if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import random
@@ -379,3 +380,40 @@ def test_path_refuses_to_leave_the_root(store: PhotoStore) -> None:
         store.path("../../etc/passwd")
     with pytest.raises(FileNotFoundError):
         store.open_archive("report-1/missing.jpg")
+
+
+def test_sixteen_bit_grey_png_keeps_its_tones(store: PhotoStore) -> None:
+    buf = io.BytesIO()
+    Image.new("I;16", (300, 200), 30_000).save(buf, "PNG")
+
+    result = store.ingest(buf.getvalue(), key=KEY)
+
+    pixel = reopen(store, result.archive_path).getpixel((150, 100))
+    assert isinstance(pixel, tuple)
+    assert all(100 < channel < 135 for channel in pixel)  # 30000/65535 of white, not white
+
+
+def test_multi_picture_jpeg_from_phones_is_a_jpeg(store: PhotoStore) -> None:
+    frames = [make_image((640, 480)), make_image((320, 240))]
+    buf = io.BytesIO()
+    frames[0].save(buf, "MPO", save_all=True, append_images=frames[1:])
+
+    result = store.ingest(buf.getvalue(), key=KEY)
+
+    assert result.format == "JPEG"
+    assert (result.width, result.height) == (640, 480)
+
+
+async def test_concurrent_ingests_do_not_mix_up(store: PhotoStore) -> None:
+    sizes = [(400, 300), (300, 400), (1000, 500), (2000, 1000), (640, 640)]
+    jobs = [
+        store.ingest_async(make_jpeg(size), key=f"report-1/act-1/photo-{i}")
+        for i, size in enumerate(sizes)
+    ]
+
+    results = await asyncio.gather(*jobs)
+
+    assert [(r.original_width, r.original_height) for r in results] == sizes
+    for i, result in enumerate(results):
+        assert result.archive_path == f"report-1/act-1/photo-{i}.jpg"
+        assert reopen(store, result.archive_path).size == (result.width, result.height)
