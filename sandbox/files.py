@@ -7,6 +7,7 @@ as a document keeps its bytes. The bot's photo handling depends on exactly that 
 
 from __future__ import annotations
 
+import asyncio
 import io
 import itertools
 import mimetypes
@@ -128,15 +129,17 @@ class FileStore:
         """The file downloadable at ``file_path``, or None."""
         return self._by_path.get(file_path)
 
-    def add_photo(
+    async def add_photo(
         self, image_bytes: bytes, *, keep_original: bool = False
     ) -> list[dict[str, Any]]:
         """Re-encodes an image into Telegram's photo sizes; returns the PhotoSize dicts.
 
-        Raises ImageError when the bytes are not a decodable image.
+        The encoding runs in a worker thread: a large photo takes Pillow a noticeable moment,
+        and the bot under test shares this event loop. Raises ImageError for non-images.
         """
+        encoded = await asyncio.to_thread(encode_photo_sizes, image_bytes)
         sizes: list[dict[str, Any]] = []
-        for jpeg, width, height in encode_photo_sizes(image_bytes):
+        for jpeg, width, height in encoded:
             stored = self.add(
                 jpeg,
                 kind="photo",

@@ -810,7 +810,7 @@ class Sandbox:
         generation = self._poll_generation
         self._notify()  # an older poll still waiting is terminated, as on Telegram
         loop = asyncio.get_running_loop()
-        wait = min(float(timeout), self.long_poll_max) if isinstance(timeout, int) else 0.0
+        wait = min(float(timeout), self.long_poll_max) if isinstance(timeout, int | float) else 0.0
         deadline = loop.time() + wait
         while True:
             self._drop_not_allowed()
@@ -1099,7 +1099,7 @@ class Sandbox:
             raise ApiError(400, WRONG_FILE_ID)
         return stored
 
-    def _photo_sizes(self, source: Upload | StoredFile) -> list[JSONDict]:
+    async def _photo_sizes(self, source: Upload | StoredFile) -> list[JSONDict]:
         if isinstance(source, StoredFile):
             if source.kind != "photo" or source.photo_group is None:
                 raise ApiError(400, "Bad Request: type of file mismatch")
@@ -1107,7 +1107,7 @@ class Sandbox:
         if len(source.data) > 10 * 1024 * 1024:
             raise ApiError(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
         try:
-            return self.files.add_photo(source.data, keep_original=True)
+            return await self.files.add_photo(source.data, keep_original=True)
         except ImageError as exc:
             raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED") from exc
 
@@ -1123,7 +1123,7 @@ class Sandbox:
     async def _send_photo(self, call: _Call) -> JSONDict:
         user = self._chat(call)
         content: JSONDict = {
-            "photo": self._photo_sizes(self._resolve_file(call, call.get("photo")))
+            "photo": await self._photo_sizes(self._resolve_file(call, call.get("photo")))
         }
         content.update(self._caption(call))
         if call.get("has_spoiler") is True:
@@ -1162,7 +1162,7 @@ class Sandbox:
             kind = item.get("type")
             content: JSONDict
             if kind == "photo":
-                content = {"photo": self._photo_sizes(source)}
+                content = {"photo": await self._photo_sizes(source)}
             elif kind == "document":
                 content = {"document": self._document(source)}
             else:

@@ -71,6 +71,7 @@ class _Terminal:
         personas: dict[str, PersonaSpec],
         initial: str,
         output: TextIO,
+        media_dir: Path | None,
     ) -> None:
         if initial not in personas:
             raise ValueError(f"unknown initial persona {initial!r}; known: {sorted(personas)}")
@@ -92,7 +93,8 @@ class _Terminal:
         self.output = output
         isatty = getattr(output, "isatty", None)
         self.ansi = bool(isatty and isatty())
-        self.media_dir = Path(tempfile.mkdtemp(prefix="dampingan-sandbox-"))
+        # Created on the first file the bot sends, so that a session without files leaves none.
+        self._media_dir = media_dir
 
     @property
     def user(self) -> SandboxUser:
@@ -176,7 +178,14 @@ class _Terminal:
     def user_for(self, message: JSONDict) -> SandboxUser:
         return self.users[self.name_by_chat[message["chat"]["id"]]]
 
+    @property
+    def media_dir(self) -> Path:
+        if self._media_dir is None:
+            self._media_dir = Path(tempfile.mkdtemp(prefix="dampingan-sandbox-"))
+        return self._media_dir
+
     def _save(self, message: JSONDict, data: bytes, extension: str, name: str = "") -> Path:
+        # A small synchronous write: listeners are plain callbacks, and files are small.
         stem = f"{message['chat']['id']}_{message['message_id']}"
         path = self.media_dir / (f"{stem}_{name}" if name else f"{stem}.{extension}")
         path.write_bytes(data)
@@ -208,26 +217,22 @@ class _Terminal:
 
     # -- acting as the user -------------------------------------------------------------------
 
-    def buttons(self) -> list[_Button]:
-        """Buttons of the latest message that still shows buttons, numbered from 1."""
+    def buttons(self) -> tuple[JSONDict | None, list[_Button]]:
+        """The latest message that still shows buttons, and its buttons numbered from 1."""
         user = self.user
         for message in reversed(user.inbox):
             markup = message.get("reply_markup")
             if not isinstance(markup, dict):
                 continue
             if markup.get("inline_keyboard"):
-                return [
-                    _Button(str(b.get("text")), True, b)
-                    for row in markup["inline_keyboard"]
-                    for b in row
-                ]
+                rows = markup["inline_keyboard"]
+                return message, [_Button(str(b.get("text")), True, b) for row in rows for b in row]
             if "keyboard" in markup and user.reply_keyboard_message_id == message["message_id"]:
-                return [
-                    _Button(str(b.get("text")), False, b)
-                    for row in markup["keyboard"]
-                    for b in row
+                rows = markup["keyboard"]
+                return message, [
+                    _Button(str(b.get("text")), False, b) for row in rows for b in row
                 ]
-        return []
+        return None, []
 
     async def handle(self, line: str) -> bool:
         """Acts on one input line; returns False to end the session."""
@@ -258,14 +263,11 @@ class _Terminal:
         return True
 
     async def press(self, number: int) -> None:
-        buttons = self.buttons()
-        if not 1 <= number <= len(buttons):
+        message, buttons = self.buttons()
+        if message is None or not 1 <= number <= len(buttons):
             self.write(f"  no button {number} / tidak ada tombol {number}")
             return
         button = buttons[number - 1]
-        message = next(
-            m for m in reversed(self.user.inbox) if isinstance(m.get("reply_markup"), dict)
-        )
         if button.inline:
             if button.data.get("url"):
                 self.write(f"  (opens / membuka {button.data['url']})")
@@ -361,13 +363,16 @@ async def run_terminal(
     initial: str,
     input_fn: Callable[[str], str] = input,
     output: TextIO = sys.stdout,
+    media_dir: Path | None = None,
 ) -> None:
     """Chats with the bot in the terminal until /quit or end of input.
 
     ``input_fn`` is called with the prompt in a worker thread so that the bot keeps running
-    while the person types; it raises EOFError at the end of input, like ``input``.
+    while the person types; it raises EOFError at the end of input, like ``input``. Photos
+    and documents the bot sends are saved in ``media_dir`` (default: a new temporary folder)
+    so the person can open them.
     """
-    terminal = _Terminal(sandbox, personas, initial, output)
+    terminal = _Terminal(sandbox, personas, initial, output, media_dir)
     remove = sandbox.add_listener(terminal.on_event)
     spec = personas[initial]
     terminal.write(
@@ -388,4 +393,5 @@ async def run_terminal(
             await terminal.settle()
     finally:
         remove()
-        terminal.write(f"Bye / sampai jumpa. Files the bot sent are in {terminal.media_dir}")
+        saved = f" Files the bot sent are in {terminal._media_dir}." if terminal._media_dir else ""
+        terminal.write(f"Bye / sampai jumpa.{saved}")

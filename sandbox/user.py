@@ -43,8 +43,8 @@ def _sticker_bytes() -> bytes:
 _FAKE_MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(2048)
 
 
-def _read(data: bytes | Path) -> bytes:
-    return data.read_bytes() if isinstance(data, Path) else data
+async def _read(data: bytes | Path) -> bytes:
+    return await asyncio.to_thread(data.read_bytes) if isinstance(data, Path) else data
 
 
 def _buttons(markup: JSONDict | None, key: str) -> list[list[JSONDict]]:
@@ -119,7 +119,7 @@ class SandboxUser:
         Raises ValueError (ImageError) for bytes that are not an image: a phone cannot send
         those as a photo. Send corrupt files with send_document instead.
         """
-        sizes = self._sandbox.files.add_photo(_read(image))
+        sizes = await self._sandbox.files.add_photo(await _read(image))
         content: JSONDict = {"photo": sizes}
         if caption:
             content["caption"] = caption
@@ -142,7 +142,7 @@ class SandboxUser:
     ) -> JSONDict:
         """Sends a file as a document: its bytes arrive unchanged (EXIF included)."""
         document = self._sandbox.files.add_document(
-            _read(data), file_name=file_name, mime_type=mime_type
+            await _read(data), file_name=file_name, mime_type=mime_type
         )
         content: JSONDict = {"document": document}
         if caption:

@@ -66,6 +66,7 @@ async def test_terminal_session(sandbox: Sandbox, echo_app: AnyApp, tmp_path: Pa
             ]
         ),
         output=output,
+        media_dir=tmp_path,
     )
     shown = output.getvalue()
     assert "echo /start" in shown
@@ -82,7 +83,9 @@ async def test_terminal_session(sandbox: Sandbox, echo_app: AnyApp, tmp_path: Pa
     assert sandbox.errors == []
 
 
-async def test_terminal_shows_photos_and_keyboards(sandbox: Sandbox, echo_app: AnyApp) -> None:
+async def test_terminal_shows_photos_and_keyboards(
+    sandbox: Sandbox, echo_app: AnyApp, tmp_path: Path
+) -> None:
     loop = asyncio.get_running_loop()
     image = png(80, 60)
 
@@ -97,6 +100,7 @@ async def test_terminal_shows_photos_and_keyboards(sandbox: Sandbox, echo_app: A
         initial="admin",
         input_fn=scripted(["/menu", "1", bot_sends_a_photo, "/quit"]),
         output=output,
+        media_dir=tmp_path,
     )
     shown = output.getvalue()
     assert "keyboard / papan tombol:\n  [1] Kirim laporan\n  [2] Lokasi saya 📍" in shown
@@ -104,7 +108,7 @@ async def test_terminal_shows_photos_and_keyboards(sandbox: Sandbox, echo_app: A
     assert sandbox.user(1001).sent[-1]["text"] == "Kirim laporan"
     # Output is not a terminal: no ANSI codes, the caption's bold is plain text.
     photo_line = next(line for line in shown.splitlines() if line.startswith("[photo"))
-    assert photo_line.startswith("[photo 80x60, saved to ")
+    assert photo_line.startswith(f"[photo 80x60, saved to {tmp_path}")
     saved = Path(photo_line.removesuffix("]").rsplit(" ", 1)[1])
     assert await asyncio.to_thread(saved.read_bytes) == image
     assert "\nPeta\n" in shown and "\x1b[" not in shown
