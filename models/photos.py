@@ -211,16 +211,21 @@ class PhotoStore:
                 im.draft("RGB", target)
             try:
                 im.load()
+            except _DECODE_ERRORS:
+                raise PhotoRejected("corrupt") from None
+            icc_profile = im.info.get("icc_profile")
+            # A mangled EXIF block (common after some gallery apps) is no reason to refuse
+            # the pixels: the photo is kept without time, position or orientation.
+            try:
                 exif = im.getexif()
                 taken_at = _taken_at(exif, self.tz)
                 latitude, longitude = _position(exif)
-                icc_profile = im.info.get("icc_profile")
-                ImageOps.exif_transpose(im, in_place=True)
-                upright = _to_rgb(im)
-                archive = _shrink(upright, self.archive_long_side)
-                thumb = _shrink(archive, self.thumb_long_side)
             except _DECODE_ERRORS:
-                raise PhotoRejected("corrupt") from None
+                taken_at, latitude, longitude = None, None, None
+            with contextlib.suppress(*_DECODE_ERRORS):
+                ImageOps.exif_transpose(im, in_place=True)
+            archive = _shrink(_to_rgb(im), self.archive_long_side)
+            thumb = _shrink(archive, self.thumb_long_side)
 
             self._write_jpeg(
                 archive,

@@ -417,3 +417,35 @@ async def test_concurrent_ingests_do_not_mix_up(store: PhotoStore) -> None:
     for i, result in enumerate(results):
         assert result.archive_path == f"report-1/act-1/photo-{i}.jpg"
         assert reopen(store, result.archive_path).size == (result.width, result.height)
+
+
+def _nonsense_exif() -> bytes:
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 77
+    exif[ExifTags.IFD.Exif] = {
+        ExifTags.Base.DateTimeOriginal: "2026:13:45 99:00:00",
+        ExifTags.Base.OffsetTimeOriginal: "WIB",
+    }
+    exif[ExifTags.IFD.GPSInfo] = {ExifTags.GPS.GPSLatitudeRef: "S"}
+    return exif.tobytes()
+
+
+@pytest.mark.filterwarnings("ignore:Corrupt EXIF data")
+@pytest.mark.parametrize(
+    "exif",
+    [
+        b"Exif\x00\x00MM\x00*\x00\x00\x00\x08\x00\x05\x01\x12\xff\xff",  # truncated IFD
+        b"Exif\x00\x00II*\x00\xff\xff\xff\x7f" + b"\x00" * 40,  # IFD offset past the end
+        b"Exif\x00\x00not a tiff header at all",
+        _nonsense_exif(),  # orientation 77, month 13, a latitude without degrees
+    ],
+    ids=["truncated-ifd", "bad-offset", "no-tiff-header", "nonsense-values"],
+)
+def test_broken_exif_keeps_the_photo(store: PhotoStore, exif: bytes) -> None:
+    buf = io.BytesIO()
+    make_image((400, 300)).save(buf, "JPEG", exif=exif)
+
+    result = store.ingest(buf.getvalue(), key=KEY)
+
+    assert (result.width, result.height) == (400, 300)
+    assert (result.taken_at, result.latitude, result.longitude) == (None, None, None)
