@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 
@@ -16,7 +17,7 @@ from telegram import (
     InlineKeyboardMarkup,
     InputMediaPhoto,
 )
-from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter
+from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, RetryAfter
 
 from sandbox import Sandbox
 from tests.sandbox.conftest import TOKEN, png, spec_or_skip
@@ -71,8 +72,6 @@ async def test_long_polling_redelivers_until_confirmed(bot: Bot, sandbox: Sandbo
 
 
 async def test_long_poll_waits_for_an_update(bot: Bot, sandbox: Sandbox) -> None:
-    import asyncio
-
     user = sandbox.user(1001, "Rina")
     poll = asyncio.create_task(bot.get_updates(timeout=5))
     await asyncio.sleep(0.05)
@@ -322,3 +321,82 @@ async def test_lenient_sandbox_accepts_what_telegram_tolerates() -> None:
             await bot.send_message(5, "x", api_kwargs={"colour": "red"})
             assert sandbox.calls("sendMessage")[-1].params["colour"] == "red"
             assert sandbox.errors == []
+
+
+async def test_update_filters_offsets_and_competing_pollers(bot: Bot, sandbox: Sandbox) -> None:
+    user = sandbox.user(1001, "Rina")
+    for text in ("a", "b", "c"):
+        await user.send_text(text)
+    # A negative offset keeps only the last updates.
+    assert [u.update_id for u in await bot.get_updates(offset=-1, timeout=0)] == [3]
+    await user.send_text("d")
+    only_callbacks = await bot.get_updates(offset=4, timeout=0, allowed_updates=["callback_query"])
+    assert only_callbacks == ()  # the message update was dropped, never to be delivered
+    await bot.get_updates(timeout=0, allowed_updates=[])  # back to the default kinds
+
+    # A second poller (another process with the same token) terminates the waiting poll.
+    # PTB's Bot serialises its own getUpdates calls, hence the plain HTTP request.
+    first = asyncio.create_task(bot.get_updates(timeout=5))
+    await asyncio.sleep(0.05)
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{sandbox.url}/bot{TOKEN}/getUpdates") as response,
+    ):
+        assert response.status == 200
+    with pytest.raises(Conflict, match="terminated by other getUpdates request"):
+        await first
+
+    await user.send_text("e")
+    await bot.delete_webhook(drop_pending_updates=True)
+    assert await bot.get_updates(timeout=0) == ()
+
+
+async def test_other_methods_bots_use(bot: Bot, sandbox: Sandbox) -> None:
+    user = sandbox.user(1001, "Rina")
+    question = await user.send_text("di mana?")
+    events: list[str] = []
+    sandbox.add_listener(lambda event: events.append(event.kind))
+
+    await bot.send_chat_action(1001, "typing")
+    located = await bot.send_location(
+        1001, -7.05, 109.4, reply_to_message_id=question["message_id"]
+    )
+    assert located.location is not None and located.location.latitude == -7.05
+    assert located.reply_to_message is not None and located.reply_to_message.text == "di mana?"
+    with pytest.raises(BadRequest, match="Message to be replied not found"):
+        await bot.send_message(1001, "x", reply_to_message_id=999)
+
+    photo = await bot.send_photo(1001, png(), caption="lama")
+    await bot.edit_message_caption(1001, photo.message_id, caption="baru")
+    assert user.find(photo.message_id) is not None
+    assert user.last_message()["caption"] == "baru"
+    with pytest.raises(BadRequest, match="There is no text in the message to edit"):
+        await bot.edit_message_text("x", chat_id=1001, message_id=photo.message_id)
+    assert await bot.delete_message(1001, photo.message_id)
+    assert user.find(photo.message_id) is None
+    with pytest.raises(BadRequest, match="Message to delete not found"):
+        await bot.delete_message(1001, photo.message_id)
+
+    await bot.set_my_description("Laporan desa", language_code="id")
+    assert (await bot.get_my_description("id")).description == "Laporan desa"
+    assert await bot.log_out() is True
+    assert events == ["action", "message", "message", "edited", "deleted"]
+    assert sandbox.errors == []
+
+
+async def test_callback_answers_are_single_use(bot: Bot, sandbox: Sandbox) -> None:
+    user = sandbox.user(1001, "Rina")
+    await user.send_text("hi")
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Ya", callback_data="y")]])
+    shown = await bot.send_message(1001, "Lanjut?", reply_markup=keyboard)
+    await bot.get_updates(offset=2, timeout=0)  # confirm the message update
+
+    press = asyncio.create_task(user.press(shown.message_id, "Ya"))
+    (update,) = await bot.get_updates(offset=2, timeout=1)
+    query = update.callback_query
+    assert query is not None and query.data == "y" and query.message is not None
+    assert query.message.message_id == shown.message_id
+    await bot.answer_callback_query(query.id, text="Oke", show_alert=True)
+    assert await press == {"callback_query_id": query.id, "text": "Oke", "show_alert": True}
+    with pytest.raises(BadRequest, match="Query is too old"):
+        await bot.answer_callback_query(query.id)
