@@ -503,6 +503,11 @@ class Sandbox:
         self._listeners.append(callback)
         return lambda: self._listeners.remove(callback)
 
+    @property
+    def last_update_id(self) -> int:
+        """The id of the newest update queued for the bot (0 before the first)."""
+        return self._last_update_id
+
     def calls(self, method: str) -> list[RecordedRequest]:
         """The recorded requests of one method, oldest first."""
         return [r for r in self.requests if r.method.lower() == method.lower()]

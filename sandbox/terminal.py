@@ -336,7 +336,7 @@ class _Terminal:
         try:
             await self.sandbox.settle(quiet=0.3, timeout=5.0)
         except TimeoutError:
-            self.write("  (the bot is still busy or not running / bot masih sibuk)")
+            self.write("  (no answer yet: is the bot running? / belum ada jawaban)")
 
 
 def _existing_files(paths: list[str]) -> tuple[list[Path], list[str]]:
@@ -388,9 +388,11 @@ async def run_terminal(
             line = line.strip()
             if not line:
                 continue
+            before = sandbox.last_update_id
             if not await terminal.handle(line):
                 break
-            await terminal.settle()
+            if sandbox.last_update_id != before:  # something went to the bot
+                await terminal.settle()
     finally:
         remove()
         saved = f" Files the bot sent are in {terminal._media_dir}." if terminal._media_dir else ""

@@ -112,3 +112,16 @@ async def test_terminal_shows_photos_and_keyboards(
     saved = Path(photo_line.removesuffix("]").rsplit(" ", 1)[1])
     assert await asyncio.to_thread(saved.read_bytes) == image
     assert "\nPeta\n" in shown and "\x1b[" not in shown
+
+
+def test_persona_arguments_of_the_standalone_server() -> None:
+    import argparse
+
+    import pytest
+
+    from sandbox.__main__ import parse_persona
+
+    assert parse_persona("admin=1001:Rina:id") == ("admin", PersonaSpec(1001, "Rina", "id"))
+    assert parse_persona("guest=4001:Guest") == ("guest", PersonaSpec(4001, "Guest", "id"))
+    with pytest.raises(argparse.ArgumentTypeError, match="NAME=ID:FIRST_NAME"):
+        parse_persona("rina")
