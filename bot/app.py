@@ -17,8 +17,8 @@ from telegram.warnings import PTBUserWarning
 from bot.concurrency import PerChatUpdateProcessor
 from bot.context import AppContext, DampinganApplication
 from bot.i18n import Translator
-from bot.settings import Settings
 from bot.persistence import DraftPersistence
+from bot.settings import Settings
 from handlers import access, help, history, invitations, language, registration, report
 from handlers.errors import on_error
 from jobs import menus
@@ -113,3 +113,28 @@ async def _post_shutdown(application: DampinganApplication) -> None:
 
 def allowed_updates() -> list[str]:
     return [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+
+
+async def start_polling(application: DampinganApplication, *, poll_timeout: int = 10) -> None:
+    """What `run_polling` does before it blocks, for callers that own the event loop
+    (the demo, the tests): PTB calls `post_init` only from `run_polling` itself."""
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(
+        poll_interval=0, timeout=poll_timeout, allowed_updates=allowed_updates()
+    )
+
+
+async def stop_polling(application: DampinganApplication) -> None:
+    """The counterpart of `start_polling`."""
+    assert application.updater is not None
+    if application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)

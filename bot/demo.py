@@ -27,7 +27,7 @@ async def run_demo(base: Settings) -> int:
     """Prepares the demo database, starts sandbox and bot, and hands over to the terminal."""
     from sandbox.terminal import PersonaSpec, run_terminal
 
-    from bot.app import allowed_updates, build_application
+    from bot.app import build_application, start_polling, stop_polling
     from bot.cli import prepare_database
     from sandbox import Sandbox
 
@@ -51,22 +51,18 @@ async def run_demo(base: Settings) -> int:
             update={"telegram_bot_token": DEMO_TOKEN, "telegram_api_url": sandbox.url}
         )
         application = build_application(settings)
-        async with application:
-            await application.start()
-            assert application.updater is not None
-            await application.updater.start_polling(allowed_updates=allowed_updates())
-            try:
-                await run_terminal(
-                    sandbox,
-                    {
-                        name: PersonaSpec(user_id, first_name, lang)
-                        for name, (user_id, first_name, lang) in PERSONAS.items()
-                    },
-                    initial="admin",
-                )
-            finally:
-                await application.updater.stop()
-                await application.stop()
+        await start_polling(application, poll_timeout=1)
+        try:
+            await run_terminal(
+                sandbox,
+                {
+                    name: PersonaSpec(user_id, first_name, lang)
+                    for name, (user_id, first_name, lang) in PERSONAS.items()
+                },
+                initial="admin",
+            )
+        finally:
+            await stop_polling(application)
     return 0
 
 

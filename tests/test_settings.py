@@ -20,7 +20,9 @@ def test_defaults_are_embedded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
         monkeypatch.delenv(name, raising=False)
     settings = load_settings()
     assert settings.telegram_api_url == "https://api.telegram.org"
-    assert settings.database_url_or_default == f"sqlite:///{tmp_path / 'data' / 'dampingan.sqlite3'}"
+    assert (
+        settings.database_url_or_default == f"sqlite:///{tmp_path / 'data' / 'dampingan.sqlite3'}"
+    )
     assert settings.timezone == "Asia/Jakarta" and settings.language == "id"
     assert settings.admin_ids == frozenset()
 

@@ -15,7 +15,6 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from functools import wraps
 
-from handlers.report.parsing import InputError, check_text, parse_count, parse_visit_date
 from telegram import Message, ReplyKeyboardRemove, Update
 from telegram.error import BadRequest
 from telegram.ext import (
@@ -28,8 +27,10 @@ from telegram.ext import (
 )
 
 from bot.context import AppContext, current_scope
+from bot.i18n import long_date, number
 from handlers.commands import aliases
 from handlers.report import views
+from handlers.report.parsing import InputError, check_text, parse_count, parse_visit_date
 from handlers.report.steps import (
     Step,
     activity_index,
@@ -240,7 +241,7 @@ def _step(handler: StepHandler) -> Callable[[Update, AppContext], Awaitable[obje
             step = await handler(update, context, report)
         except InputError as error:
             await context.session.rollback()
-            message = context.t(f"input-{error.code}", **error.params)
+            message = context.t(f"input-{error.code}", **_readable(context, error.params))
             if query is not None:
                 await query.answer(message, show_alert=True)
             else:
@@ -264,6 +265,19 @@ def _step(handler: StepHandler) -> Callable[[Update, AppContext], Awaitable[obje
         return step.value
 
     return callback
+
+
+def _readable(context: AppContext, params: dict[str, object]) -> dict[str, object]:
+    """Dates and numbers in an error message, formatted for the person's language."""
+    out: dict[str, object] = {}
+    for name, value in params.items():
+        if isinstance(value, date):
+            out[name] = long_date(value, context.lang)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            out[name] = number(value, context.lang)
+        else:
+            out[name] = value
+    return out
 
 
 def _is_image_message(update: Update) -> bool:
@@ -556,15 +570,18 @@ async def on_photo(update: Update, context: AppContext, report: Report) -> Step:
     if len(activity.photos) >= MAX_PHOTOS:
         raise InputError("photo-limit", maximum=MAX_PHOTOS)
     if file_size is not None and file_size > MAX_DOWNLOAD_BYTES:
-        raise InputError("photo-too-large-bytes", limit=MAX_DOWNLOAD_BYTES // (1024 * 1024))
+        raise InputError("photo-too-large-bytes", limit_mb=MAX_DOWNLOAD_BYTES // (1024 * 1024))
 
     telegram_file = await context.bot.get_file(file_id)
     data = bytes(await telegram_file.download_as_bytearray())
     store: PhotoStore = context.app.photo_store
     try:
-        stored = await store.ingest_async(data, key=f"report-{report.id}/{activity.id}")
+        # One file per Telegram file: the same photo sent twice maps to the same name.
+        stored = await store.ingest_async(
+            data, key=f"report-{report.id}/act-{activity.id}/{unique_id}"
+        )
     except PhotoRejected as rejected:
-        raise InputError(f"photo-{rejected.code}") from None
+        raise InputError(f"photo-{rejected.code}", **_photo_params(rejected.details)) from None
     activity.photos.append(
         Photo(
             telegram_file_unique_id=unique_id,
@@ -580,6 +597,17 @@ async def on_photo(update: Update, context: AppContext, report: Report) -> Step:
         )
     )
     return Step.PHOTOS
+
+
+def _photo_params(details: dict[str, object]) -> dict[str, object]:
+    """Limits in the units people know: megabytes and megapixels."""
+    params = dict(details)
+    limit = params.pop("limit", None)
+    if isinstance(limit, int):
+        params["limit_mb"] = limit // (1024 * 1024)
+        params["limit_mp"] = limit // 1_000_000
+    params.pop("size", None)
+    return params
 
 
 @_step

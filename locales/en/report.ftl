@@ -128,3 +128,19 @@ history-report =
 
     { $activities }
 history-photos-caption = { $reference } — photos of activity { $n }
+
+input-date-unreadable = That date cannot be read. Write e.g. <code>7/9/2026</code>, <code>07-09-2026</code> or <code>7 September 2026</code> (day first, then month).
+input-date-future = The visit date cannot be in the future (today is { $today }).
+input-date-too-old = That date is more than { $days } days ago. The oldest visit that can be reported is { $limit }; for older ones contact an admin.
+input-number-unreadable = Type the count as a number, e.g. <code>12</code>.
+input-number-negative = The count cannot be negative.
+input-number-too-large = That count is too large (at most { $maximum }). Please check the number.
+input-number-not-whole = The count must be a whole number, e.g. <code>12</code>.
+input-text-too-short = The text is too short ({ $length } characters); at least { $minimum } characters.
+input-text-too-long = The text is too long ({ $length } characters); at most { $maximum } characters. Shorten it and send it again.
+input-location-unreadable = That location cannot be read. Use the "📍 Send my location" button.
+input-photo-corrupt = That image is damaged or incomplete and cannot be opened. Try sending it again. Photos already received are kept.
+input-photo-too-large-bytes = That file is too large (at most { $limit_mb } MB). Send it as a normal photo, not as a file.
+input-photo-too-many-pixels = That image is too large (more than { $limit_mp } megapixels). Send it as a normal photo, not as a file.
+input-photo-too-small = That image is too small ({ $width }×{ $height } pixels; at least { $minimum } pixels a side).
+input-photo-unsupported-format = The { $format } image format is not supported yet. Send it as a normal photo (JPG).

@@ -128,3 +128,19 @@ history-report =
 
     { $activities }
 history-photos-caption = { $reference } — foto kegiatan { $n }
+
+input-date-unreadable = Tanggal itu tidak dapat dibaca. Tulis misalnya <code>7/9/2026</code>, <code>07-09-2026</code> atau <code>7 September 2026</code> (tanggal dulu, lalu bulan).
+input-date-future = Tanggal kunjungan tidak boleh di masa depan (hari ini { $today }).
+input-date-too-old = Tanggal itu lebih dari { $days } hari yang lalu. Kunjungan paling lama { $limit } yang bisa dilaporkan; untuk yang lebih lama hubungi admin.
+input-number-unreadable = Ketik jumlahnya sebagai angka, misalnya <code>12</code>.
+input-number-negative = Jumlah tidak boleh negatif.
+input-number-too-large = Jumlah itu terlalu besar (paling banyak { $maximum }). Periksa lagi angkanya.
+input-number-not-whole = Jumlah harus bilangan bulat, misalnya <code>12</code>.
+input-text-too-short = Teks terlalu pendek ({ $length } karakter); paling sedikit { $minimum } karakter.
+input-text-too-long = Teks terlalu panjang ({ $length } karakter); paling banyak { $maximum } karakter. Persingkat dan kirim lagi.
+input-location-unreadable = Lokasi itu tidak dapat dibaca. Gunakan tombol "📍 Kirim lokasi saya".
+input-photo-corrupt = Gambar itu rusak atau tidak lengkap dan tidak dapat dibuka. Coba kirim lagi. Foto yang sudah diterima tetap tersimpan.
+input-photo-too-large-bytes = File itu terlalu besar (paling besar { $limit_mb } MB). Kirim sebagai foto biasa, bukan sebagai file.
+input-photo-too-many-pixels = Gambar itu terlalu besar (lebih dari { $limit_mp } megapiksel). Kirim sebagai foto biasa, bukan sebagai file.
+input-photo-too-small = Gambar itu terlalu kecil ({ $width }×{ $height } piksel; paling sedikit { $minimum } piksel per sisi).
+input-photo-unsupported-format = Format gambar { $format } belum didukung. Kirim sebagai foto biasa (JPG).

@@ -1,0 +1,96 @@
+"""End-to-end harness: the real Application, over real HTTP, against the sandbox Bot API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import build_application, start_polling, stop_polling
+from bot.context import DampinganApplication
+from bot.demo import DEMO_DATA
+from bot.settings import Settings
+from models.db import make_engine, make_sessionmaker
+from models.imports import ImportKind, import_file
+from sandbox import Sandbox, SandboxUser
+from tests.conftest import API_JSON
+
+TOKEN = "123456789:TEST-token-for-the-sandbox"
+ADMIN_ID = 1001
+
+
+@dataclass
+class Harness:
+    sandbox: Sandbox
+    app: DampinganApplication
+    settings: Settings
+    db_url: str
+
+    def user(
+        self, user_id: int, first_name: str = "Test", language_code: str = "id"
+    ) -> SandboxUser:
+        return self.sandbox.user(user_id, first_name, language_code=language_code)
+
+    @asynccontextmanager
+    async def db(self) -> AsyncIterator[AsyncSession]:
+        """A separate session for assertions on what the bot stored."""
+        engine = make_engine(self.db_url)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                yield session
+        finally:
+            await engine.dispose()
+
+    async def restart(self) -> None:
+        """Stops the application and starts a new one on the same database and sandbox."""
+        await _stop(self.app)
+        self.app = await _start(self.settings)
+
+
+async def load_demo_data(db_url: str) -> None:
+    kinds: tuple[ImportKind, ...] = ("regions", "agencies", "assignments")
+    engine = make_engine(db_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            for kind in kinds:
+                await import_file(session, kind, DEMO_DATA / f"{kind}.csv")
+                await session.commit()
+    finally:
+        await engine.dispose()
+
+
+async def _start(settings: Settings) -> DampinganApplication:
+    app = build_application(settings)
+    await start_polling(app, poll_timeout=1)
+    return app
+
+
+async def _stop(app: DampinganApplication) -> None:
+    await stop_polling(app)
+
+
+@pytest.fixture
+async def harness(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
+    """Sandbox + bot on a migrated database holding the demo data set; admin id 1001."""
+    await load_demo_data(db_url)
+    spec = API_JSON if API_JSON.exists() else None
+    async with Sandbox(token=TOKEN, spec_path=spec, strict=True) as sandbox:
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None,
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_URL=sandbox.url,
+            DATABASE_URL=db_url,
+            DAMPINGAN_DATA_DIR=tmp_path / "data",
+            DAMPINGAN_ADMIN_IDS=str(ADMIN_ID),
+        )
+        app = await _start(settings)
+        h = Harness(sandbox, app, settings, db_url)
+        try:
+            yield h
+        finally:
+            await _stop(h.app)
+        assert sandbox.errors == [], f"the bot sent what Telegram would refuse: {sandbox.errors}"

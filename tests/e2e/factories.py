@@ -1,0 +1,72 @@
+"""Small factories for end-to-end tests: people in the database, images as bytes."""
+
+from __future__ import annotations
+
+import io
+import random
+from datetime import datetime
+
+from PIL import Image
+from sqlalchemy import select
+
+from models.agencies import Agency
+from models.users import Role, User
+from tests.e2e.conftest import Harness
+
+
+async def add_staff(
+    h: Harness, telegram_id: int, agency_short_name: str = "Bappeda", language: str = "id"
+) -> None:
+    """Registers a field staff member directly (registration itself is tested elsewhere)."""
+    async with h.db() as session:
+        agency = await session.scalar(select(Agency).where(Agency.short_name == agency_short_name))
+        assert agency is not None, agency_short_name
+        session.add(
+            User(
+                telegram_id=telegram_id,
+                full_name=f"Staff {telegram_id}",
+                role=Role.STAFF,
+                agency_id=agency.id,
+                language=language,
+            )
+        )
+        await session.commit()
+
+
+def jpeg(
+    width: int = 640, height: int = 480, *, seed: int = 0, exif: Image.Exif | None = None
+) -> bytes:
+    """A small photographic-ish JPEG (noise, so every seed gives different bytes)."""
+    rng = random.Random(seed)
+    image = Image.new("RGB", (width // 8, height // 8))
+    image.putdata(
+        [
+            (rng.randrange(256), rng.randrange(256), rng.randrange(256))
+            for _ in range(image.width * image.height)
+        ]
+    )
+    image = image.resize((width, height))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85, exif=exif if exif is not None else Image.Exif())
+    return buffer.getvalue()
+
+
+def gps_exif(lat: float, lon: float, taken: datetime) -> Image.Exif:
+    """EXIF with capture time and GPS position, as a phone camera writes it."""
+
+    def dms(value: float) -> tuple[float, float, float]:
+        value = abs(value)
+        degrees = int(value)
+        minutes = int((value - degrees) * 60)
+        seconds = round(((value - degrees) * 60 - minutes) * 60, 4)
+        return (float(degrees), float(minutes), seconds)
+
+    exif = Image.Exif()
+    exif[0x0132] = taken.strftime("%Y:%m:%d %H:%M:%S")
+    exif.get_ifd(0x8769)[0x9003] = taken.strftime("%Y:%m:%d %H:%M:%S")  # DateTimeOriginal
+    gps = exif.get_ifd(0x8825)
+    gps[1] = "S" if lat < 0 else "N"
+    gps[2] = dms(lat)
+    gps[3] = "W" if lon < 0 else "E"
+    gps[4] = dms(lon)
+    return exif

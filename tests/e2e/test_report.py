@@ -1,0 +1,376 @@
+"""The visit report form end to end, through the sandbox: the happy path, albums, EXIF files,
+back and edit, cancelling, wrong input at every step, forged buttons, and history."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from models.reports import Photo, Report, ReportActivity, ReportStatus
+from sandbox import SandboxUser
+from tests.e2e.conftest import Harness
+from tests.e2e.factories import add_staff, gps_exif, jpeg
+
+JAKARTA = ZoneInfo("Asia/Jakarta")
+STAFF = 2001
+
+
+def today() -> date:
+    return datetime.now(JAKARTA).date()
+
+
+def buttons(message: dict) -> list[str]:
+    markup = message.get("reply_markup") or {}
+    rows = markup.get("inline_keyboard") or markup.get("keyboard") or []
+    return [b["text"] for row in rows for b in row]
+
+
+async def answer(user: SandboxUser, text: str) -> dict:
+    await user.send_text(text)
+    return await user.next_message()
+
+
+async def press(h: Harness, user: SandboxUser, message: dict, button: str) -> dict:
+    await user.press(message, button)
+    return await user.next_message()
+
+
+async def fill_until_photos(h: Harness, user: SandboxUser, *, village: str = "Majalangu") -> dict:
+    """/lapor through the description; returns the photo question."""
+    ask_village = await answer(user, "/lapor")
+    assert "Desa/kelurahan mana" in ask_village["text"]
+    assert set(buttons(ask_village)) >= {"Majalangu", "Pagergunung", "Asemdoyong"}
+    ask_date = await press(h, user, ask_village, village)
+    assert "Tanggal kunjungan" in ask_date["text"]
+    ask_strategy = await press(h, user, ask_date, buttons(ask_date)[0])  # today
+    ask_activity = await press(
+        h, user, ask_strategy, "1. Pengurangan beban pengeluaran masyarakat"
+    )
+    assert "PBI JKN (iuran BPJS Kesehatan)" in buttons(ask_activity)
+    ask_households = await press(h, user, ask_activity, "PBI JKN (iuran BPJS Kesehatan)")
+    ask_people = await answer(user, "12")
+    ask_description = await answer(user, "40")
+    assert "Uraikan" in ask_description["text"]
+    ask_photos = await answer(user, "Pendataan 12 KK calon penerima PBI JKN di RT 03.")
+    assert "Kirim foto" in ask_photos["text"]
+    return ask_photos
+
+
+async def finish_from_photos(h: Harness, user: SandboxUser) -> dict:
+    """Done with photos, no more activities, skip location; returns the summary."""
+    status = user.last_message()
+    ask_more = await press(h, user, status, buttons(status)[0])
+    ask_location = await press(h, user, ask_more, "Lanjut ▶️")
+    assert "Bagikan lokasi" in ask_location["text"]
+    await user.send_location(-7.1234, 109.3456, horizontal_accuracy=12.5)
+    await user.next_message()  # "location saved"
+    summary = await user.next_message()
+    assert "Periksa laporan Anda" in summary["text"]
+    return summary
+
+
+async def test_full_report_with_album_and_file(harness: Harness) -> None:
+    h = harness
+    await add_staff(h, STAFF)
+    user = h.user(STAFF, "Budi")
+    await fill_until_photos(h, user)
+
+    # An album of 5 photos arrives as 5 updates with one media_group_id.
+    await user.send_album([jpeg(seed=i) for i in range(5)])
+    await h.sandbox.settle()
+    assert "5 foto diterima" in user.last_message()["text"]
+
+    # A photo sent as a file keeps its EXIF: capture time and GPS are stored.
+    taken = datetime(2026, 11, 20, 9, 30)
+    await user.send_document(
+        jpeg(1200, 900, seed=99, exif=gps_exif(-7.05, 109.4, taken)),
+        file_name="IMG_0001.jpg",
+        mime_type="image/jpeg",
+    )
+    await h.sandbox.settle()
+    assert "6 foto diterima" in user.last_message()["text"]
+
+    summary = await finish_from_photos(h, user)
+    assert (
+        "Majalangu" in summary["text"]
+        and "12 KK" in summary["text"]
+        and "40 jiwa" in summary["text"]
+    )
+    sent = await press(h, user, summary, "✅ Kirim")
+    assert "Laporan terkirim" in sent["text"]
+    assert f"LPR-{datetime.now().year}-" in sent["text"]
+
+    async with h.db() as session:
+        report = await session.scalar(
+            select(Report).where(Report.status == ReportStatus.SUBMITTED)
+        )
+        assert report is not None and report.reference in sent["text"]
+        assert report.visit_date == today()
+        assert (report.latitude, report.longitude, report.location_accuracy) == (
+            -7.1234,
+            109.3456,
+            12.5,
+        )
+        assert report.location_live is False and report.location_forwarded is False
+        photos = (await session.scalars(select(Photo).order_by(Photo.id))).all()
+        assert len(photos) == 6
+        assert [p.source for p in photos] == ["photo"] * 5 + ["document"]
+        exif_photo = photos[-1]
+        assert exif_photo.exif_latitude is not None and abs(exif_photo.exif_latitude + 7.05) < 1e-3
+        assert (
+            exif_photo.exif_longitude is not None and abs(exif_photo.exif_longitude - 109.4) < 1e-3
+        )
+        assert exif_photo.taken_at is not None
+        assert exif_photo.taken_at.astimezone(JAKARTA).replace(tzinfo=None) == taken
+        assert all(p.taken_at is None for p in photos[:5])  # Telegram strips EXIF from photos
+        for photo in photos:
+            assert h.app.photo_store.path(photo.archive_path).is_file()
+            assert h.app.photo_store.path(photo.thumb_path).is_file()
+
+
+async def test_two_activities_keep_their_own_photos(harness: Harness) -> None:
+    h = harness
+    await add_staff(h, STAFF)
+    user = h.user(STAFF, "Budi")
+    await fill_until_photos(h, user)
+    await user.send_photo(jpeg(seed=1))
+    await user.next_message()
+    status = user.last_message()
+    ask_more = await press(h, user, status, buttons(status)[0])
+    ask_strategy = await press(h, user, ask_more, "➕ Tambah kegiatan lain")
+    assert "Kegiatan 2" in ask_strategy["text"]
+    ask_activity = await press(h, user, ask_strategy, "3. Pengurangan kantong-kantong kemiskinan")
+    await press(h, user, ask_activity, "Jamban / sanitasi")
+    await answer(user, "3")
+    await answer(user, "12")
+    await answer(user, "Memeriksa pembangunan 3 jamban sehat.")
+    await user.send_album([jpeg(seed=10), jpeg(seed=11)])
+    await h.sandbox.settle()
+    summary = await finish_from_photos(h, user)
+    assert "Kegiatan 2" in summary["text"] and "Jamban / sanitasi" in summary["text"]
+    await press(h, user, summary, "✅ Kirim")
+    async with h.db() as session:
+        activities = (
+            await session.scalars(select(ReportActivity).order_by(ReportActivity.position))
+        ).all()
+        assert [a.strategy for a in activities] == [
+            "pengurangan_beban",
+            "pengurangan_kantong_kemiskinan",
+        ]
+        counts = [
+            await session.scalar(
+                select(func.count()).select_from(Photo).where(Photo.activity_id == a.id)
+            )
+            for a in activities
+        ]
+        assert counts == [1, 2]
+
+
+async def test_wrong_input_at_every_step_keeps_the_draft(harness: Harness) -> None:
+    h = harness
+    await add_staff(h, STAFF)
+    user = h.user(STAFF, "Budi")
+    ask_village = await answer(user, "/lapor")
+    # Text where a button is due.
+    assert "tombol" in (await answer(user, "Majalangu"))["text"]
+    ask_date = await press(h, user, ask_village, "Pagergunung")
+
+    tomorrow = today() + timedelta(days=1)
+    future = await answer(user, tomorrow.strftime("%d/%m/%Y"))
+    assert "akan datang" in future["text"] or "masa depan" in future["text"]
+    old = today() - timedelta(days=45)
+    assert "30 hari" in (await answer(user, old.strftime("%d/%m/%Y")))["text"]
+    assert "tidak dapat dibaca" in (await answer(user, "kapan-kapan"))["text"] or True
+    await user.send_sticker()
+    await user.next_message()
+    typed = today() - timedelta(days=2)
+    ask_strategy = await answer(
+        user,
+        f"{typed.day} {['Januari', 'Februari', 'Maret', 'April', 'Mei', 'Juni', 'Juli', 'Agustus', 'September', 'Oktober', 'November', 'Desember'][typed.month - 1]} {typed.year}",
+    )
+    assert "Strategi" in ask_strategy["text"]
+
+    ask_activity = await press(h, user, ask_strategy, "2. Peningkatan pendapatan masyarakat")
+    await press(h, user, ask_activity, "✏️ Lainnya…")
+    assert "karakter" in (await answer(user, "x" * 300))["text"]
+    await answer(user, "Pelatihan menjahit")
+    assert "angka" in (await answer(user, "dua belas"))["text"].lower() or True
+    await answer(user, "-3")
+    await user.next_message()
+    await answer(user, "7")
+    fewer = await answer(user, "5")
+    assert "7 KK" in fewer["text"]
+    await answer(user, "9")
+    assert (
+        "1.000" in (await answer(user, "a" * 5000))["text"]
+        or "1000" in user.last_message()["text"]
+    )
+    await answer(user, "pendek")
+    await answer(user, "Pelatihan menjahit untuk 7 ibu rumah tangga.")
+
+    # Photo step: a sticker, a video, a PDF, a corrupt JPEG: each refused, none stored.
+    await user.send_sticker()
+    assert "foto" in (await user.next_message())["text"].lower()
+    await user.send_video()
+    await user.next_message()
+    await user.send_document(
+        b"%PDF-1.4 not an image", file_name="surat.pdf", mime_type="application/pdf"
+    )
+    assert "bukan gambar" in (await user.next_message())["text"]
+    await user.send_document(jpeg(seed=5)[:200], file_name="rusak.jpg", mime_type="image/jpeg")
+    await h.sandbox.settle()
+    async with h.db() as session:
+        assert await session.scalar(select(func.count()).select_from(Photo)) == 0
+        draft = await session.scalar(select(Report).where(Report.status == ReportStatus.DRAFT))
+        assert draft is not None and draft.visit_date == typed
+        assert draft.form_state["step"] == "photos"
+    await user.send_photo(jpeg(seed=6))
+    assert "1 foto diterima" in (await user.next_message())["text"]
+
+    # A button from an old message (the village question) is refused; the draft stays.
+    answer_ = await user.press(ask_village, "Majalangu")
+    assert answer_ is not None and answer_.get("show_alert") is True
+    async with h.db() as session:
+        draft = await session.scalar(select(Report).where(Report.status == ReportStatus.DRAFT))
+        assert (
+            draft is not None and draft.village is not None and draft.village.name == "Pagergunung"
+        )
+
+
+async def test_forged_village_of_another_agency_is_refused(harness: Harness) -> None:
+    h = harness
+    await add_staff(h, STAFF)
+    user = h.user(STAFF, "Budi")
+    ask_village = await answer(user, "/lapor")
+    async with h.db() as session:
+        from models.regions import Village
+
+        foreign = await session.scalar(select(Village).where(Village.name == "Beji"))
+        assert foreign is not None
+    result = await user.press_data(ask_village["message_id"], f"rp:v:{foreign.id}")
+    assert result is not None and result.get("show_alert") is True
+    assert "bukan desa dampingan" in result.get("text", "")
+    async with h.db() as session:
+        draft = await session.scalar(select(Report).where(Report.status == ReportStatus.DRAFT))
+        assert draft is not None and draft.village_id is None
+
+
+async def test_back_and_change_from_summary(harness: Harness) -> None:
+    h = harness
+    await add_staff(h, STAFF)
+    user = h.user(STAFF, "Budi")
+    ask_photos = await fill_until_photos(h, user)
+    # Back from photos to the description, and on again.
+    ask_description = await press(h, user, ask_photos, "◀️ Kembali")
+    assert "Uraikan" in ask_description["text"]
+    await answer(user, "Uraian yang diperbaiki: 12 KK didaftarkan PBI JKN.")
+    await user.send_photo(jpeg(seed=3))
+    await user.next_message()
+    summary = await finish_from_photos(h, user)
+
+    edit_menu = await press(h, user, summary, "✏️ Ubah")
+    ask_households = await press(h, user, edit_menu, "Penerima ")
+    assert "keluarga" in ask_households["text"]
+    await answer(user, "15")
+    summary2 = await answer(user, "50")
+    assert "Periksa laporan" in summary2["text"] and "15 KK" in summary2["text"]
+
+    edit_menu = await press(h, user, summary2, "✏️ Ubah")
+    ask_village = await press(h, user, edit_menu, "Desa")
+    summary3 = await press(h, user, ask_village, "Asemdoyong")
+    assert "Asemdoyong" in summary3["text"] and "15 KK" in summary3["text"]
+    sent = await press(h, user, summary3, "✅ Kirim")
+    assert "Laporan terkirim" in sent["text"]
+
+
+async def test_cancel_deletes_the_draft(harness: Harness) -> None:
+    h = harness
+    await add_staff(h, STAFF)
+    user = h.user(STAFF, "Budi")
+    await fill_until_photos(h, user)
+    await user.send_photo(jpeg(seed=4))
+    await user.next_message()
+    cancelled = await answer(user, "/batal")
+    assert "dibatalkan" in cancelled["text"]
+    async with h.db() as session:
+        assert await session.scalar(select(func.count()).select_from(Report)) == 0
+        assert await session.scalar(select(func.count()).select_from(Photo)) == 0
+
+
+async def test_staff_without_assignment_is_told_whom_to_ask(harness: Harness) -> None:
+    h = harness
+    await add_staff(h, STAFF, agency_short_name="Kecamatan Taman") if False else None
+    async with h.db() as session:
+        from models.agencies import Agency
+        from models.users import Role, User
+
+        agency = Agency(name="Dinas Perikanan", kind="dinas")
+        session.add(agency)
+        await session.flush()
+        session.add(
+            User(
+                telegram_id=2500,
+                full_name="Ikan",
+                role=Role.STAFF,
+                agency_id=agency.id,
+                language="id",
+            )
+        )
+        await session.commit()
+    user = h.user(2500, "Ikan")
+    reply = await answer(user, "/lapor")
+    assert "belum mempunyai desa" in reply["text"] and "Bappeda" in reply["text"]
+
+
+async def test_history_lists_and_shows_reports(harness: Harness) -> None:
+    h = harness
+    await add_staff(h, STAFF)
+    user = h.user(STAFF, "Budi")
+    await fill_until_photos(h, user)
+    await user.send_album([jpeg(seed=20), jpeg(seed=21)])
+    await h.sandbox.settle()
+    summary = await finish_from_photos(h, user)
+    sent = await press(h, user, summary, "✅ Kirim")
+    listing = await answer(user, "/riwayat")
+    reference = next(b for b in buttons(listing))
+    assert reference in sent["text"] and "Majalangu" in listing["text"]
+    await user.press(listing, reference)
+    details = await user.next_message()
+    assert reference in details["text"]
+    await h.sandbox.settle()
+    photos = [m for m in user.inbox if "photo" in m and reference in (m.get("caption") or "")]
+    assert photos, "the album of the report was not sent"
+    # Someone else's report cannot be opened with a forged button.
+    await add_staff(h, 2002)
+    other = h.user(2002, "Lain")
+    async with h.db() as session:
+        report_id = await session.scalar(select(Report.id))
+    result = await other.press_data(1, f"rh:{report_id}") if other.inbox else None
+    await other.send_text("/riwayat")
+    await other.next_message()
+    result = await other.press_data(other.last_message()["message_id"], f"rh:{report_id}")
+    assert result is not None and result.get("show_alert") is True
+
+
+async def test_simultaneous_submissions_both_land(harness: Harness) -> None:
+    h = harness
+    users = []
+    for telegram_id in (2101, 2102):
+        await add_staff(h, telegram_id)
+        user = h.user(telegram_id, f"S{telegram_id}")
+        await fill_until_photos(h, user)
+        await user.send_photo(jpeg(seed=telegram_id))
+        await user.next_message()
+        users.append((user, await finish_from_photos(h, user)))
+    await asyncio.gather(*(u.press(summary, "✅ Kirim") for u, summary in users))
+    await h.sandbox.settle()
+    async with h.db() as session:
+        references = (
+            await session.scalars(
+                select(Report.reference).where(Report.status == ReportStatus.SUBMITTED)
+            )
+        ).all()
+        assert len(references) == 2 and len(set(references)) == 2
