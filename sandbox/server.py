@@ -627,7 +627,7 @@ class Sandbox:
             if request.match_info["token"] != self.token:
                 status, body = 401, ApiError(401, "Unauthorized").envelope()
             else:
-                status, body = await self._dispatch(canonical, method_name, record)
+                status, body = await self._dispatch(canonical, record)
         finally:
             if not polling:
                 self._inflight -= 1
@@ -713,7 +713,7 @@ class Sandbox:
         return params, attachments
 
     async def _dispatch(
-        self, canonical: str | None, raw_name: str, record: RecordedRequest
+        self, canonical: str | None, record: RecordedRequest
     ) -> tuple[int, JSONDict]:
         if canonical is None:
             return 404, ApiError(404, "Not Found").envelope()
@@ -737,6 +737,11 @@ class Sandbox:
             result = await self._handlers[canonical](call)
         except ApiError as error:
             return error.status, error.envelope()
+        except Exception as exc:
+            # A sandbox bug must fail the test that hit it, not pass as a network error.
+            log.exception("sandbox failed on %s", canonical)
+            self.errors.append(f"{canonical}: the sandbox crashed: {exc!r}")
+            return 500, ApiError(500, "Internal Server Error").envelope()
         if self.strict and self.spec is not None:
             definition = self.spec.method(canonical)
             if definition is not None:

@@ -283,25 +283,26 @@ class BotApiSpec:
         attachments: Collection[str] | None,
     ) -> list[str]:
         # Narrow by discriminator first so that the error is about the intended subtype
-        # ("InputMediaPhoto has no field x") rather than the union as a whole.
+        # ("BotCommandScopeChat has no field x") rather than about the union as a whole.
+        # Only when every member is told apart by the same field ("type", "status").
         members = list(definition.subtypes)
-        keyed = [
-            (m, self.types[m].discriminator)
-            for m in members
-            if m in self.types and self.types[m].discriminator is not None
-        ]
-        if keyed:
-            field = keyed[0][1][0] if keyed[0][1] else "type"
-            given = value.get(field)
-            matching = [m for m, disc in keyed if disc is not None and disc[1] == given]
-            if matching:
-                members = matching
-            elif all(disc is not None and disc[0] == field for _, disc in keyed):
-                allowed = ", ".join(sorted({d[1] for _, d in keyed if d is not None}))
+        keyed = {
+            member: disc
+            for member in members
+            if member in self.types and (disc := self.types[member].discriminator) is not None
+        }
+        keys = {key for key, _ in keyed.values()}
+        if len(keyed) == len(members) and len(keys) == 1:
+            key = keys.pop()
+            given = value.get(key)
+            matching = [member for member, (_, constant) in keyed.items() if constant == given]
+            if not matching:
+                allowed = ", ".join(sorted({constant for _, constant in keyed.values()}))
                 return [
-                    f"{path}.{field}: {given!r} is not a kind of {definition.name} "
+                    f"{path}.{key}: {given!r} is not a kind of {definition.name} "
                     f"(expected one of {allowed})"
                 ]
+            members = matching
         return self._check(members, value, path, attachments)
 
     def _check_fields(

@@ -48,6 +48,9 @@ async def sandbox() -> AsyncIterator[Sandbox]:
     spec = API_JSON if API_JSON.is_file() else None
     async with Sandbox(token=TOKEN, spec_path=spec, long_poll_max=0.3) as sb:
         yield sb
+    # Every test ends without calls Telegram would refuse and without invalid results;
+    # a test that provokes such errors on purpose clears them.
+    assert sb.errors == [], sb.errors
 
 
 @pytest.fixture

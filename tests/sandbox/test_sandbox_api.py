@@ -400,3 +400,36 @@ async def test_callback_answers_are_single_use(bot: Bot, sandbox: Sandbox) -> No
     assert await press == {"callback_query_id": query.id, "text": "Oke", "show_alert": True}
     with pytest.raises(BadRequest, match="Query is too old"):
         await bot.answer_callback_query(query.id)
+
+
+async def test_every_kind_of_user_message_has_telegrams_shape(bot: Bot, sandbox: Sandbox) -> None:
+    user = sandbox.user(1001, "Rina", last_name="Wati", username="rinawati")
+    first = await user.send_text("/lapor")
+    await user.send_sticker()
+    await user.send_video()
+    await user.send_contact()
+    await user.send_location(-6.9, 109.38, horizontal_accuracy=12.5, live_period=900)
+    await user.send_location(-6.9, 109.38, forwarded=True)
+    await user.send_text("balasan", reply_to=first["message_id"])
+    await user.edit_text(first, "/lapor ulang")
+    updates = await bot.get_updates(timeout=0)  # the sandbox fixture checks them against api.json
+
+    messages = [u.message or u.edited_message for u in updates]
+    assert all(m is not None for m in messages)
+    sticker, video, contact, live, forwarded, reply, edited = messages[1:]
+    assert sticker is not None and sticker.sticker is not None and sticker.sticker.emoji == "👍"
+    assert video is not None and video.video is not None
+    assert (video.video.width, video.video.mime_type) == (640, "video/mp4")
+    assert contact is not None and contact.contact is not None and contact.contact.user_id == 1001
+    assert live is not None and live.location is not None
+    # (to_dict, because PTB warns about the coming type change of live_period.)
+    assert live.location.to_dict()["live_period"] == 900
+    assert live.location.horizontal_accuracy == 12.5
+    assert forwarded is not None and forwarded.forward_origin is not None
+    assert reply is not None and reply.reply_to_message is not None
+    assert reply.reply_to_message.text == "/lapor"
+    assert edited is not None and updates[-1].edited_message is not None
+    assert edited.text == "/lapor ulang" and edited.edit_date is not None
+    assert edited.chat.username == "rinawati" and edited.chat.last_name == "Wati"
+    sticker_file = await bot.get_file(sticker.sticker.file_id)
+    assert (await sticker_file.download_as_bytearray())[:4] == b"RIFF"
