@@ -179,6 +179,9 @@ POLL_CONFLICT: Final = (
 )
 
 
+_warned_no_spec = False
+
+
 class ApiError(Exception):
     """An error answer of the Bot API: HTTP status == error_code."""
 
@@ -394,7 +397,10 @@ class Sandbox:
         if not path.is_file():
             if spec_path is not None:
                 raise FileNotFoundError(f"Bot API description not found: {path}")
-            log.warning("api.json not found at %s: running without Bot API validation", path)
+            global _warned_no_spec
+            if not _warned_no_spec:  # once per process, not once per test
+                log.warning("api.json not found at %s: running without Bot API validation", path)
+                _warned_no_spec = True
             return None
         return BotApiSpec.load(path)
 

@@ -433,3 +433,18 @@ async def test_every_kind_of_user_message_has_telegrams_shape(bot: Bot, sandbox:
     assert edited.chat.username == "rinawati" and edited.chat.last_name == "Wati"
     sticker_file = await bot.get_file(sticker.sticker.file_id)
     assert (await sticker_file.download_as_bytearray())[:4] == b"RIFF"
+
+
+async def test_json_and_form_bodies_are_accepted(sandbox: Sandbox) -> None:
+    user = sandbox.user(1001, "Rina")
+    await user.send_text("hi")
+    markup = {"inline_keyboard": [[{"text": "Ya", "callback_data": "y"}]]}
+    async with aiohttp.ClientSession() as http:
+        body = {"chat_id": "1001", "text": "json", "reply_markup": markup}
+        async with http.post(f"{sandbox.url}/bot{TOKEN}/sendMessage", json=body) as response:
+            assert (await response.json())["result"]["reply_markup"] == markup
+        form = {"chat_id": "1001", "text": "form", "reply_markup": json.dumps(markup)}
+        async with http.post(f"{sandbox.url}/bot{TOKEN}/sendMessage", data=form) as response:
+            assert (await response.json())["result"]["text"] == "form"
+    assert [m["text"] for m in user.inbox] == ["json", "form"]
+    assert sandbox.calls("sendMessage")[0].params["chat_id"] == 1001  # decoded
