@@ -439,8 +439,8 @@ def _markdown_v2_try_close(
     delimiter = _MDV2_DELIMITERS.get(kind)
     if delimiter is None or not source.startswith(delimiter, i):
         return None
-    # "_" closes italic only when it is not the start of "__" (underline) inside italic.
-    if kind == "italic" and source.startswith("__", i) and any(s[0] == "underline" for s in stack):
+    # As in tdlib, "__" inside italic opens underline rather than closing the italic.
+    if kind == "italic" and source.startswith("__", i):
         return None
     _close_markdown(stack, out, entities)
     return i + len(delimiter)

@@ -72,6 +72,12 @@ def test_markdown_v2() -> None:
     assert text == "tebal miring garis tautan 1.5"
     assert [e["type"] for e in entities] == ["bold", "italic", "underline", "text_link"]
     assert entities[3]["url"] == "https://t.me/a"
+    nested_text, nested = parse_text("_a __b__ c_", "MarkdownV2")
+    assert nested_text == "a b c"
+    assert nested == [
+        {"type": "italic", "offset": 0, "length": 5},
+        {"type": "underline", "offset": 2, "length": 1},
+    ]
     with pytest.raises(EntityParseError, match=r"Character '\.' is reserved"):
         parse_text("Selesai.", "MarkdownV2")
     with pytest.raises(EntityParseError, match="Can't find end of Bold entity at byte offset 0"):
