@@ -240,7 +240,10 @@ def _step(handler: StepHandler) -> Callable[[Update, AppContext], Awaitable[obje
         try:
             step = await handler(update, context, report)
         except InputError as error:
+            # Undo any half-made change; the rollback expires every loaded object, and the
+            # person is needed again (language, agency) to answer.
             await context.session.rollback()
+            await context.session.refresh(user)
             message = context.t(f"input-{error.code}", **_readable(context, error.params))
             if query is not None:
                 await query.answer(message, show_alert=True)
@@ -426,7 +429,8 @@ async def on_village(update: Update, context: AppContext, report: Report) -> Ste
     villages = {v.id: v for v in await _villages(context)}
     if village_id not in villages:
         raise InputError("village-not-yours")
-    report.village_id = village_id
+    # The object, not only the id: the summary reads `report.village` from this session.
+    report.village = villages[village_id]
     return after(report, Step.VILLAGE, village_count=len(villages))
 
 

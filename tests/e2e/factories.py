@@ -55,11 +55,11 @@ def gps_exif(lat: float, lon: float, taken: datetime) -> Image.Exif:
     """EXIF with capture time and GPS position, as a phone camera writes it."""
 
     def dms(value: float) -> tuple[float, float, float]:
-        value = abs(value)
-        degrees = int(value)
-        minutes = int((value - degrees) * 60)
-        seconds = round(((value - degrees) * 60 - minutes) * 60, 4)
-        return (float(degrees), float(minutes), seconds)
+        # Whole hundredths of a second, so rounding never yields 60 seconds.
+        hundredths = round(abs(value) * 360_000)
+        degrees, rest = divmod(hundredths, 360_000)
+        minutes, seconds = divmod(rest, 6_000)
+        return (float(degrees), float(minutes), seconds / 100)
 
     exif = Image.Exif()
     exif[0x0132] = taken.strftime("%Y:%m:%d %H:%M:%S")

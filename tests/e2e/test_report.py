@@ -4,6 +4,7 @@ back and edit, cancelling, wrong input at every step, forged buttons, and histor
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -26,6 +27,13 @@ def buttons(message: dict) -> list[str]:
     markup = message.get("reply_markup") or {}
     rows = markup.get("inline_keyboard") or markup.get("keyboard") or []
     return [b["text"] for row in rows for b in row]
+
+
+async def caught_up(h: Harness, user: SandboxUser) -> dict:
+    """Waits until the bot is idle; returns its latest message, marking all as read."""
+    await h.sandbox.settle()
+    last_id = user.last_message()["message_id"]
+    return await user.wait_for(lambda m: m["message_id"] == last_id)
 
 
 async def answer(user: SandboxUser, text: str) -> dict:
@@ -61,7 +69,7 @@ async def fill_until_photos(h: Harness, user: SandboxUser, *, village: str = "Ma
 
 async def finish_from_photos(h: Harness, user: SandboxUser) -> dict:
     """Done with photos, no more activities, skip location; returns the summary."""
-    status = user.last_message()
+    status = await caught_up(h, user)
     ask_more = await press(h, user, status, buttons(status)[0])
     ask_location = await press(h, user, ask_more, "Lanjut ▶️")
     assert "Bagikan lokasi" in ask_location["text"]
@@ -80,8 +88,7 @@ async def test_full_report_with_album_and_file(harness: Harness) -> None:
 
     # An album of 5 photos arrives as 5 updates with one media_group_id.
     await user.send_album([jpeg(seed=i) for i in range(5)])
-    await h.sandbox.settle()
-    assert "5 foto diterima" in user.last_message()["text"]
+    assert "5 foto diterima" in (await caught_up(h, user))["text"]
 
     # A photo sent as a file keeps its EXIF: capture time and GPS are stored.
     taken = datetime(2026, 11, 20, 9, 30)
@@ -90,8 +97,7 @@ async def test_full_report_with_album_and_file(harness: Harness) -> None:
         file_name="IMG_0001.jpg",
         mime_type="image/jpeg",
     )
-    await h.sandbox.settle()
-    assert "6 foto diterima" in user.last_message()["text"]
+    assert "6 foto diterima" in (await caught_up(h, user))["text"]
 
     summary = await finish_from_photos(h, user)
     assert (
@@ -137,8 +143,7 @@ async def test_two_activities_keep_their_own_photos(harness: Harness) -> None:
     user = h.user(STAFF, "Budi")
     await fill_until_photos(h, user)
     await user.send_photo(jpeg(seed=1))
-    await user.next_message()
-    status = user.last_message()
+    status = await caught_up(h, user)
     ask_more = await press(h, user, status, buttons(status)[0])
     ask_strategy = await press(h, user, ask_more, "➕ Tambah kegiatan lain")
     assert "Kegiatan 2" in ask_strategy["text"]
@@ -169,75 +174,92 @@ async def test_two_activities_keep_their_own_photos(harness: Harness) -> None:
         assert counts == [1, 2]
 
 
+async def refused(h: Harness, user: SandboxUser, sent: Awaitable[object], reason: str) -> dict:
+    """Sends wrong input; asserts the reason given, and returns the question asked again."""
+    await sent
+    error = await user.next_message()
+    assert reason in error["text"], error["text"]
+    question = await caught_up(h, user)
+    assert question["message_id"] != error["message_id"], "the question was not asked again"
+    return question
+
+
+MONTHS_ID = (
+    "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember"
+).split()
+
+
 async def test_wrong_input_at_every_step_keeps_the_draft(harness: Harness) -> None:
     h = harness
     await add_staff(h, STAFF)
     user = h.user(STAFF, "Budi")
-    ask_village = await answer(user, "/lapor")
-    # Text where a button is due.
-    assert "tombol" in (await answer(user, "Majalangu"))["text"]
-    ask_date = await press(h, user, ask_village, "Pagergunung")
+    first_question = await answer(user, "/lapor")
+    ask_village = await refused(h, user, user.send_text("Majalangu"), "tombol")
+    await press(h, user, ask_village, "Pagergunung")
 
     tomorrow = today() + timedelta(days=1)
-    future = await answer(user, tomorrow.strftime("%d/%m/%Y"))
-    assert "akan datang" in future["text"] or "masa depan" in future["text"]
+    await refused(h, user, user.send_text(tomorrow.strftime("%d/%m/%Y")), "masa depan")
     old = today() - timedelta(days=45)
-    assert "30 hari" in (await answer(user, old.strftime("%d/%m/%Y")))["text"]
-    assert "tidak dapat dibaca" in (await answer(user, "kapan-kapan"))["text"] or True
-    await user.send_sticker()
-    await user.next_message()
+    await refused(h, user, user.send_text(old.strftime("%d-%m-%Y")), "lebih dari 30 hari")
+    await refused(h, user, user.send_text("kapan-kapan"), "tidak dapat dibaca")
+    await refused(h, user, user.send_sticker(), "teks yang diketik")
     typed = today() - timedelta(days=2)
     ask_strategy = await answer(
-        user,
-        f"{typed.day} {['Januari', 'Februari', 'Maret', 'April', 'Mei', 'Juni', 'Juli', 'Agustus', 'September', 'Oktober', 'November', 'Desember'][typed.month - 1]} {typed.year}",
+        user, f"{typed.day} {MONTHS_ID[typed.month - 1]} {typed.year}"
     )
     assert "Strategi" in ask_strategy["text"]
 
     ask_activity = await press(h, user, ask_strategy, "2. Peningkatan pendapatan masyarakat")
     await press(h, user, ask_activity, "✏️ Lainnya…")
-    assert "karakter" in (await answer(user, "x" * 300))["text"]
+    await refused(h, user, user.send_text("x" * 300), "terlalu panjang")
     await answer(user, "Pelatihan menjahit")
-    assert "angka" in (await answer(user, "dua belas"))["text"].lower() or True
-    await answer(user, "-3")
-    await user.next_message()
+    await refused(h, user, user.send_text("dua belas"), "sebagai angka")
+    await refused(h, user, user.send_text("-3"), "negatif")
+    await refused(h, user, user.send_text("2,5"), "bilangan bulat")
+    await refused(h, user, user.send_text("999999"), "terlalu besar")
     await answer(user, "7")
-    fewer = await answer(user, "5")
-    assert "7 KK" in fewer["text"]
+    await refused(h, user, user.send_text("5"), "7 KK")
     await answer(user, "9")
-    assert (
-        "1.000" in (await answer(user, "a" * 5000))["text"]
-        or "1000" in user.last_message()["text"]
-    )
-    await answer(user, "pendek")
+    await refused(h, user, user.send_text("a" * 5000), "paling banyak 1.000")
+    await refused(h, user, user.send_text("pendek"), "paling sedikit 10")
     await answer(user, "Pelatihan menjahit untuk 7 ibu rumah tangga.")
 
     # Photo step: a sticker, a video, a PDF, a corrupt JPEG: each refused, none stored.
-    await user.send_sticker()
-    assert "foto" in (await user.next_message())["text"].lower()
-    await user.send_video()
-    await user.next_message()
-    await user.send_document(
-        b"%PDF-1.4 not an image", file_name="surat.pdf", mime_type="application/pdf"
+    await refused(h, user, user.send_sticker(), "Stiker")
+    await refused(h, user, user.send_video(), "Stiker, video")
+    await refused(
+        h,
+        user,
+        user.send_document(b"%PDF-1.4 not an image", file_name="surat.pdf", mime_type="application/pdf"),
+        "bukan gambar",
     )
-    assert "bukan gambar" in (await user.next_message())["text"]
-    await user.send_document(jpeg(seed=5)[:200], file_name="rusak.jpg", mime_type="image/jpeg")
-    await h.sandbox.settle()
+    await refused(
+        h,
+        user,
+        user.send_document(jpeg(seed=5)[:300], file_name="rusak.jpg", mime_type="image/jpeg"),
+        "rusak",
+    )
     async with h.db() as session:
         assert await session.scalar(select(func.count()).select_from(Photo)) == 0
         draft = await session.scalar(select(Report).where(Report.status == ReportStatus.DRAFT))
         assert draft is not None and draft.visit_date == typed
         assert draft.form_state["step"] == "photos"
+        activity = (await session.scalars(select(ReportActivity))).one()
+        assert (activity.activity_other, activity.households, activity.people) == (
+            "Pelatihan menjahit",
+            7,
+            9,
+        )
     await user.send_photo(jpeg(seed=6))
     assert "1 foto diterima" in (await user.next_message())["text"]
-
-    # A button from an old message (the village question) is refused; the draft stays.
-    answer_ = await user.press(ask_village, "Majalangu")
+    # A button of an old message (the first village question) is refused; the draft stays.
+    answer_ = await user.press(first_question, "Majalangu")
     assert answer_ is not None and answer_.get("show_alert") is True
     async with h.db() as session:
         draft = await session.scalar(select(Report).where(Report.status == ReportStatus.DRAFT))
-        assert (
-            draft is not None and draft.village is not None and draft.village.name == "Pagergunung"
-        )
+        assert draft is not None and draft.village is not None
+        assert draft.village.name == "Pagergunung"
+        assert await session.scalar(select(func.count()).select_from(Photo)) == 1
 
 
 async def test_forged_village_of_another_agency_is_refused(harness: Harness) -> None:
