@@ -90,7 +90,7 @@ def _db(settings: Settings, action: str) -> int:
     return 0
 
 
-async def _import(settings: Settings, kind: str, path: Path) -> int:
+async def _import(settings: Settings, kind: ImportKind, path: Path) -> int:
     from models.db import make_engine, make_sessionmaker
     from models.imports import ImportRejected, import_file
 

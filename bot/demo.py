@@ -25,11 +25,10 @@ PERSONAS = {
 
 async def run_demo(base: Settings) -> int:
     """Prepares the demo database, starts sandbox and bot, and hands over to the terminal."""
-    from sandbox.terminal import PersonaSpec, run_terminal
-
     from bot.app import build_application, start_polling, stop_polling
     from bot.cli import prepare_database
     from sandbox import Sandbox
+    from sandbox.terminal import PersonaSpec, run_terminal
 
     data_dir = base.data_dir / "demo"
     settings = base.model_copy(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
@@ -89,7 +90,7 @@ async def show_report(update: Update, context: AppContext) -> None:
     store = context.app.photo_store
     for index, activity in enumerate(report.activities):
         paths = [store.path(p.archive_path) for p in activity.photos]
-        photos = await asyncio.to_thread(lambda paths=paths: [p.read_bytes() for p in paths])
+        photos = await asyncio.to_thread(_read_all, paths)
         caption = context.t(
             "history-photos-caption", reference=report.reference or "", n=index + 1
         )
@@ -102,6 +103,10 @@ async def show_report(update: Update, context: AppContext) -> None:
                 for i, data in enumerate(photos)
             ]
             await context.bot.send_media_group(chat_id, media)
+
+
+def _read_all(paths: list[Path]) -> list[bytes]:
+    return [path.read_bytes() for path in paths]
 
 
 def handlers() -> list[BaseHandler[Update, AppContext, None]]:

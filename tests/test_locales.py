@@ -13,7 +13,9 @@ from models.users import Role
 REPO = Path(__file__).resolve().parents[1]
 CODE_DIRS = ("bot", "handlers", "jobs", "models")
 # t("key"), translator(lang, "key"), _button(context, "key", ...)
-_LITERAL_KEY = re.compile(r"""(?:\bt|translator|_button\(context)\(?\s*(?:[\w.]+,\s*)?"([a-z][a-z0-9-]+)\"""")
+_LITERAL_KEY = re.compile(
+    r"""(?:\bt|translator|_button\(context)\(?\s*(?:[\w.]+,\s*)?"([a-z][a-z0-9-]+)\""""
+)
 
 
 def test_both_languages_have_the_same_keys() -> None:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import date, datetime, timedelta
 from functools import wraps
+from typing import Any
 
 from telegram import Message, ReplyKeyboardRemove, Update
 from telegram.error import BadRequest
@@ -225,7 +226,7 @@ async def _acknowledge_photo(update: Update, context: AppContext, report: Report
 # --- the step pattern ------------------------------------------------------------------
 
 
-def _step(handler: StepHandler) -> Callable[[Update, AppContext], Awaitable[object]]:
+def _step(handler: StepHandler) -> Callable[[Update, AppContext], Coroutine[Any, Any, object]]:
     """Wraps a step: draft in, next step committed with the data, then the next question."""
 
     @wraps(handler)
@@ -603,7 +604,7 @@ async def on_photo(update: Update, context: AppContext, report: Report) -> Step:
     return Step.PHOTOS
 
 
-def _photo_params(details: dict[str, object]) -> dict[str, object]:
+def _photo_params(details: Mapping[str, object]) -> dict[str, object]:
     """Limits in the units people know: megabytes and megapixels."""
     params = dict(details)
     limit = params.pop("limit", None)
@@ -772,7 +773,7 @@ async def on_edit_choice(update: Update, context: AppContext, report: Report) ->
 
 
 def _button(
-    callback: Callable[[Update, AppContext], Awaitable[object]], pattern: str
+    callback: Callable[[Update, AppContext], Coroutine[Any, Any, object]], pattern: str
 ) -> CallbackQueryHandler[AppContext, object]:
     return CallbackQueryHandler(callback, pattern=f"^{views.PREFIX}{pattern}")
 

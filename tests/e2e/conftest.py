@@ -79,7 +79,7 @@ async def harness(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
     await load_demo_data(db_url)
     spec = API_JSON if API_JSON.exists() else None
     async with Sandbox(token=TOKEN, spec_path=spec, strict=True) as sandbox:
-        settings = Settings(  # type: ignore[call-arg]
+        settings = Settings(
             _env_file=None,
             TELEGRAM_BOT_TOKEN=TOKEN,
             TELEGRAM_API_URL=sandbox.url,

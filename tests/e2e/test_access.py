@@ -15,12 +15,13 @@ from models.audit import AuditEntry
 from models.base import utcnow
 from models.users import Invitation, Role, User, get_user
 from sandbox import SandboxUser
+from sandbox.server import JSONDict
 from tests.e2e.conftest import ADMIN_ID, Harness
 
 LINK = re.compile(r"https://t\.me/(\w+)\?start=([A-Za-z0-9_-]+)")
 
 
-def buttons(message: dict) -> list[str]:
+def buttons(message: JSONDict) -> list[str]:
     markup = message.get("reply_markup") or {}
     return [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
 
@@ -91,7 +92,7 @@ async def test_admin_invites_staff_who_joins(harness: Harness) -> None:
     assert "undang" in [c["command"] for c in admin_menu]
 
 
-def _chat_menu(h: Harness, chat_id: int) -> list[dict]:
+def _chat_menu(h: Harness, chat_id: int) -> list[JSONDict]:
     for (scope, _lang), commands in h.sandbox.commands.items():
         parsed = json.loads(scope)
         if parsed.get("type") == "chat" and parsed.get("chat_id") == chat_id:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from models.reports import Photo, Report, ReportActivity, ReportStatus
 from sandbox import SandboxUser
+from sandbox.server import JSONDict
 from tests.e2e.conftest import Harness
 from tests.e2e.factories import add_staff, gps_exif, jpeg
 
@@ -23,30 +24,32 @@ def today() -> date:
     return datetime.now(JAKARTA).date()
 
 
-def buttons(message: dict) -> list[str]:
+def buttons(message: JSONDict) -> list[str]:
     markup = message.get("reply_markup") or {}
     rows = markup.get("inline_keyboard") or markup.get("keyboard") or []
     return [b["text"] for row in rows for b in row]
 
 
-async def caught_up(h: Harness, user: SandboxUser) -> dict:
+async def caught_up(h: Harness, user: SandboxUser) -> JSONDict:
     """Waits until the bot is idle; returns its latest message, marking all as read."""
     await h.sandbox.settle()
     last_id = user.last_message()["message_id"]
     return await user.wait_for(lambda m: m["message_id"] == last_id)
 
 
-async def answer(user: SandboxUser, text: str) -> dict:
+async def answer(user: SandboxUser, text: str) -> JSONDict:
     await user.send_text(text)
     return await user.next_message()
 
 
-async def press(h: Harness, user: SandboxUser, message: dict, button: str) -> dict:
+async def press(h: Harness, user: SandboxUser, message: JSONDict, button: str) -> JSONDict:
     await user.press(message, button)
     return await user.next_message()
 
 
-async def fill_until_photos(h: Harness, user: SandboxUser, *, village: str = "Majalangu") -> dict:
+async def fill_until_photos(
+    h: Harness, user: SandboxUser, *, village: str = "Majalangu"
+) -> JSONDict:
     """/lapor through the description; returns the photo question."""
     ask_village = await answer(user, "/lapor")
     assert "Desa/kelurahan mana" in ask_village["text"]
@@ -58,8 +61,8 @@ async def fill_until_photos(h: Harness, user: SandboxUser, *, village: str = "Ma
         h, user, ask_strategy, "1. Pengurangan beban pengeluaran masyarakat"
     )
     assert "PBI JKN (iuran BPJS Kesehatan)" in buttons(ask_activity)
-    ask_households = await press(h, user, ask_activity, "PBI JKN (iuran BPJS Kesehatan)")
-    ask_people = await answer(user, "12")
+    await press(h, user, ask_activity, "PBI JKN (iuran BPJS Kesehatan)")
+    await answer(user, "12")
     ask_description = await answer(user, "40")
     assert "Uraikan" in ask_description["text"]
     ask_photos = await answer(user, "Pendataan 12 KK calon penerima PBI JKN di RT 03.")
@@ -67,7 +70,7 @@ async def fill_until_photos(h: Harness, user: SandboxUser, *, village: str = "Ma
     return ask_photos
 
 
-async def finish_from_photos(h: Harness, user: SandboxUser) -> dict:
+async def finish_from_photos(h: Harness, user: SandboxUser) -> JSONDict:
     """Done with photos, no more activities, skip location; returns the summary."""
     status = await caught_up(h, user)
     ask_more = await press(h, user, status, buttons(status)[0])
@@ -145,7 +148,7 @@ async def test_two_activities_keep_their_own_photos(harness: Harness) -> None:
     await user.send_photo(jpeg(seed=1))
     status = await caught_up(h, user)
     ask_more = await press(h, user, status, buttons(status)[0])
-    ask_strategy = await press(h, user, ask_more, "➕ Tambah kegiatan lain")
+    ask_strategy = await press(h, user, ask_more, "\u2795 Tambah kegiatan lain")
     assert "Kegiatan 2" in ask_strategy["text"]
     ask_activity = await press(h, user, ask_strategy, "3. Pengurangan kantong-kantong kemiskinan")
     await press(h, user, ask_activity, "Jamban / sanitasi")
@@ -174,7 +177,7 @@ async def test_two_activities_keep_their_own_photos(harness: Harness) -> None:
         assert counts == [1, 2]
 
 
-async def refused(h: Harness, user: SandboxUser, sent: Awaitable[object], reason: str) -> dict:
+async def refused(h: Harness, user: SandboxUser, sent: Awaitable[object], reason: str) -> JSONDict:
     """Sends wrong input; asserts the reason given, and returns the question asked again."""
     await sent
     error = await user.next_message()
@@ -184,9 +187,20 @@ async def refused(h: Harness, user: SandboxUser, sent: Awaitable[object], reason
     return question
 
 
-MONTHS_ID = (
-    "Januari Februari Maret April Mei Juni Juli Agustus September Oktober November Desember"
-).split()
+MONTHS_ID = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+]
 
 
 async def test_wrong_input_at_every_step_keeps_the_draft(harness: Harness) -> None:
@@ -204,9 +218,7 @@ async def test_wrong_input_at_every_step_keeps_the_draft(harness: Harness) -> No
     await refused(h, user, user.send_text("kapan-kapan"), "tidak dapat dibaca")
     await refused(h, user, user.send_sticker(), "teks yang diketik")
     typed = today() - timedelta(days=2)
-    ask_strategy = await answer(
-        user, f"{typed.day} {MONTHS_ID[typed.month - 1]} {typed.year}"
-    )
+    ask_strategy = await answer(user, f"{typed.day} {MONTHS_ID[typed.month - 1]} {typed.year}")
     assert "Strategi" in ask_strategy["text"]
 
     ask_activity = await press(h, user, ask_strategy, "2. Peningkatan pendapatan masyarakat")
@@ -230,7 +242,9 @@ async def test_wrong_input_at_every_step_keeps_the_draft(harness: Harness) -> No
     await refused(
         h,
         user,
-        user.send_document(b"%PDF-1.4 not an image", file_name="surat.pdf", mime_type="application/pdf"),
+        user.send_document(
+            b"%PDF-1.4 not an image", file_name="surat.pdf", mime_type="application/pdf"
+        ),
         "bukan gambar",
     )
     await refused(
