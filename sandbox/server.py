@@ -577,6 +577,15 @@ class Sandbox:
         self._notify()
         return update
 
+    def redeliver(self, update: JSONDict) -> None:
+        """Puts an already confirmed update back, with its own update_id, as Telegram does
+        for the last batch of a bot that died before its next getUpdates confirmed it.
+        A poller whose offset is already past the id (the same process) will not see it;
+        a restarted bot, polling without an offset, gets it again."""
+        position = sum(1 for queued in self._updates if queued["update_id"] < update["update_id"])
+        self._updates.insert(position, update)
+        self._notify()
+
     def new_callback(self, user: SandboxUser) -> tuple[str, _PendingCallback]:
         """A fresh callback query id and the record its answer will fill."""
         query_id = str(next(self._callback_ids))

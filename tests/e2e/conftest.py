@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +24,26 @@ TOKEN = "123456789:TEST-token-for-the-sandbox"
 ADMIN_ID = 1001
 
 
+class HasDatabase(Protocol):
+    def db(self) -> AbstractAsyncContextManager[AsyncSession]: ...
+
+
+@dataclass
+class Database:
+    """Sessions on the test database, for setting up and checking what the bot stored."""
+
+    db_url: str
+
+    @asynccontextmanager
+    async def db(self) -> AsyncIterator[AsyncSession]:
+        engine = make_engine(self.db_url)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                yield session
+        finally:
+            await engine.dispose()
+
+
 @dataclass
 class Harness:
     sandbox: Sandbox
@@ -35,15 +56,9 @@ class Harness:
     ) -> SandboxUser:
         return self.sandbox.user(user_id, first_name, language_code=language_code)
 
-    @asynccontextmanager
-    async def db(self) -> AsyncIterator[AsyncSession]:
+    def db(self) -> AbstractAsyncContextManager[AsyncSession]:
         """A separate session for assertions on what the bot stored."""
-        engine = make_engine(self.db_url)
-        try:
-            async with make_sessionmaker(engine)() as session:
-                yield session
-        finally:
-            await engine.dispose()
+        return Database(self.db_url).db()
 
     async def restart(self) -> None:
         """Stops the application and starts a new one on the same database and sandbox."""

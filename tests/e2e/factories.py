@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from models.agencies import Agency
 from models.users import Role, User
-from tests.e2e.conftest import Harness
+from tests.e2e.conftest import HasDatabase
 
 
 async def add_staff(
-    h: Harness, telegram_id: int, agency_short_name: str = "Bappeda", language: str = "id"
+    h: HasDatabase, telegram_id: int, agency_short_name: str = "Bappeda", language: str = "id"
 ) -> None:
     """Registers a field staff member directly (registration itself is tested elsewhere)."""
     async with h.db() as session:

@@ -4,94 +4,37 @@ back and edit, cancelling, wrong input at every step, forged buttons, and histor
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
 from models.reports import Photo, Report, ReportActivity, ReportStatus
-from sandbox import SandboxUser
-from sandbox.server import JSONDict
 from tests.e2e.conftest import Harness
 from tests.e2e.factories import add_staff, gps_exif, jpeg
-
-JAKARTA = ZoneInfo("Asia/Jakarta")
-STAFF = 2001
-
-
-def today() -> date:
-    return datetime.now(JAKARTA).date()
-
-
-def buttons(message: JSONDict) -> list[str]:
-    markup = message.get("reply_markup") or {}
-    rows = markup.get("inline_keyboard") or markup.get("keyboard") or []
-    return [b["text"] for row in rows for b in row]
-
-
-async def caught_up(h: Harness, user: SandboxUser) -> JSONDict:
-    """Waits until the bot is idle; returns its latest message, marking all as read."""
-    await h.sandbox.settle()
-    last_id = user.last_message()["message_id"]
-    return await user.wait_for(lambda m: m["message_id"] == last_id)
-
-
-async def answer(user: SandboxUser, text: str) -> JSONDict:
-    await user.send_text(text)
-    return await user.next_message()
-
-
-async def press(h: Harness, user: SandboxUser, message: JSONDict, button: str) -> JSONDict:
-    await user.press(message, button)
-    return await user.next_message()
-
-
-async def fill_until_photos(
-    h: Harness, user: SandboxUser, *, village: str = "Majalangu"
-) -> JSONDict:
-    """/lapor through the description; returns the photo question."""
-    ask_village = await answer(user, "/lapor")
-    assert "Desa/kelurahan mana" in ask_village["text"]
-    assert set(buttons(ask_village)) >= {"Majalangu", "Pagergunung", "Asemdoyong"}
-    ask_date = await press(h, user, ask_village, village)
-    assert "Tanggal kunjungan" in ask_date["text"]
-    ask_strategy = await press(h, user, ask_date, buttons(ask_date)[0])  # today
-    ask_activity = await press(
-        h, user, ask_strategy, "1. Pengurangan beban pengeluaran masyarakat"
-    )
-    assert "PBI JKN (iuran BPJS Kesehatan)" in buttons(ask_activity)
-    await press(h, user, ask_activity, "PBI JKN (iuran BPJS Kesehatan)")
-    await answer(user, "12")
-    ask_description = await answer(user, "40")
-    assert "Uraikan" in ask_description["text"]
-    ask_photos = await answer(user, "Pendataan 12 KK calon penerima PBI JKN di RT 03.")
-    assert "Kirim foto" in ask_photos["text"]
-    return ask_photos
-
-
-async def finish_from_photos(h: Harness, user: SandboxUser) -> JSONDict:
-    """Done with photos, no more activities, skip location; returns the summary."""
-    status = await caught_up(h, user)
-    ask_more = await press(h, user, status, buttons(status)[0])
-    ask_location = await press(h, user, ask_more, "Lanjut ▶️")
-    assert "Bagikan lokasi" in ask_location["text"]
-    await user.send_location(-7.1234, 109.3456, horizontal_accuracy=12.5)
-    await user.next_message()  # "location saved"
-    summary = await user.next_message()
-    assert "Periksa laporan Anda" in summary["text"]
-    return summary
+from tests.e2e.flows import (
+    JAKARTA,
+    MONTHS_ID,
+    STAFF,
+    answer,
+    buttons,
+    caught_up,
+    fill_until_photos,
+    finish_from_photos,
+    press,
+    refused,
+    today,
+)
 
 
 async def test_full_report_with_album_and_file(harness: Harness) -> None:
     h = harness
     await add_staff(h, STAFF)
     user = h.user(STAFF, "Budi")
-    await fill_until_photos(h, user)
+    await fill_until_photos(h.sandbox, user)
 
     # An album of 5 photos arrives as 5 updates with one media_group_id.
     await user.send_album([jpeg(seed=i) for i in range(5)])
-    assert "5 foto diterima" in (await caught_up(h, user))["text"]
+    assert "5 foto diterima" in (await caught_up(h.sandbox, user))["text"]
 
     # A photo sent as a file keeps its EXIF: capture time and GPS are stored.
     taken = datetime(2026, 11, 20, 9, 30)
@@ -100,15 +43,15 @@ async def test_full_report_with_album_and_file(harness: Harness) -> None:
         file_name="IMG_0001.jpg",
         mime_type="image/jpeg",
     )
-    assert "6 foto diterima" in (await caught_up(h, user))["text"]
+    assert "6 foto diterima" in (await caught_up(h.sandbox, user))["text"]
 
-    summary = await finish_from_photos(h, user)
+    summary = await finish_from_photos(h.sandbox, user)
     assert (
         "Majalangu" in summary["text"]
         and "12 KK" in summary["text"]
         and "40 jiwa" in summary["text"]
     )
-    sent = await press(h, user, summary, "✅ Kirim")
+    sent = await press(h.sandbox, user, summary, "✅ Kirim")
     assert "Laporan terkirim" in sent["text"]
     assert f"LPR-{datetime.now().year}-" in sent["text"]
 
@@ -144,22 +87,24 @@ async def test_two_activities_keep_their_own_photos(harness: Harness) -> None:
     h = harness
     await add_staff(h, STAFF)
     user = h.user(STAFF, "Budi")
-    await fill_until_photos(h, user)
+    await fill_until_photos(h.sandbox, user)
     await user.send_photo(jpeg(seed=1))
-    status = await caught_up(h, user)
-    ask_more = await press(h, user, status, buttons(status)[0])
-    ask_strategy = await press(h, user, ask_more, "\u2795 Tambah kegiatan lain")
+    status = await caught_up(h.sandbox, user)
+    ask_more = await press(h.sandbox, user, status, buttons(status)[0])
+    ask_strategy = await press(h.sandbox, user, ask_more, "\u2795 Tambah kegiatan lain")
     assert "Kegiatan 2" in ask_strategy["text"]
-    ask_activity = await press(h, user, ask_strategy, "3. Pengurangan kantong-kantong kemiskinan")
-    await press(h, user, ask_activity, "Jamban / sanitasi")
+    ask_activity = await press(
+        h.sandbox, user, ask_strategy, "3. Pengurangan kantong-kantong kemiskinan"
+    )
+    await press(h.sandbox, user, ask_activity, "Jamban / sanitasi")
     await answer(user, "3")
     await answer(user, "12")
     await answer(user, "Memeriksa pembangunan 3 jamban sehat.")
     await user.send_album([jpeg(seed=10), jpeg(seed=11)])
     await h.sandbox.settle()
-    summary = await finish_from_photos(h, user)
+    summary = await finish_from_photos(h.sandbox, user)
     assert "Kegiatan 2" in summary["text"] and "Jamban / sanitasi" in summary["text"]
-    await press(h, user, summary, "✅ Kirim")
+    await press(h.sandbox, user, summary, "✅ Kirim")
     async with h.db() as session:
         activities = (
             await session.scalars(select(ReportActivity).order_by(ReportActivity.position))
@@ -177,70 +122,46 @@ async def test_two_activities_keep_their_own_photos(harness: Harness) -> None:
         assert counts == [1, 2]
 
 
-async def refused(h: Harness, user: SandboxUser, sent: Awaitable[object], reason: str) -> JSONDict:
-    """Sends wrong input; asserts the reason given, and returns the question asked again."""
-    await sent
-    error = await user.next_message()
-    assert reason in error["text"], error["text"]
-    question = await caught_up(h, user)
-    assert question["message_id"] != error["message_id"], "the question was not asked again"
-    return question
-
-
-MONTHS_ID = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-]
-
-
 async def test_wrong_input_at_every_step_keeps_the_draft(harness: Harness) -> None:
     h = harness
     await add_staff(h, STAFF)
     user = h.user(STAFF, "Budi")
     first_question = await answer(user, "/lapor")
-    ask_village = await refused(h, user, user.send_text("Majalangu"), "tombol")
-    await press(h, user, ask_village, "Pagergunung")
+    ask_village = await refused(h.sandbox, user, user.send_text("Majalangu"), "tombol")
+    await press(h.sandbox, user, ask_village, "Pagergunung")
 
     tomorrow = today() + timedelta(days=1)
-    await refused(h, user, user.send_text(tomorrow.strftime("%d/%m/%Y")), "masa depan")
+    await refused(h.sandbox, user, user.send_text(tomorrow.strftime("%d/%m/%Y")), "masa depan")
     old = today() - timedelta(days=45)
-    await refused(h, user, user.send_text(old.strftime("%d-%m-%Y")), "lebih dari 30 hari")
-    await refused(h, user, user.send_text("kapan-kapan"), "tidak dapat dibaca")
-    await refused(h, user, user.send_sticker(), "teks yang diketik")
+    await refused(h.sandbox, user, user.send_text(old.strftime("%d-%m-%Y")), "lebih dari 30 hari")
+    await refused(h.sandbox, user, user.send_text("kapan-kapan"), "tidak dapat dibaca")
+    await refused(h.sandbox, user, user.send_sticker(), "teks yang diketik")
     typed = today() - timedelta(days=2)
     ask_strategy = await answer(user, f"{typed.day} {MONTHS_ID[typed.month - 1]} {typed.year}")
     assert "Strategi" in ask_strategy["text"]
 
-    ask_activity = await press(h, user, ask_strategy, "2. Peningkatan pendapatan masyarakat")
-    await press(h, user, ask_activity, "✏️ Lainnya…")
-    await refused(h, user, user.send_text("x" * 300), "terlalu panjang")
+    ask_activity = await press(
+        h.sandbox, user, ask_strategy, "2. Peningkatan pendapatan masyarakat"
+    )
+    await press(h.sandbox, user, ask_activity, "✏️ Lainnya…")
+    await refused(h.sandbox, user, user.send_text("x" * 300), "terlalu panjang")
     await answer(user, "Pelatihan menjahit")
-    await refused(h, user, user.send_text("dua belas"), "sebagai angka")
-    await refused(h, user, user.send_text("-3"), "negatif")
-    await refused(h, user, user.send_text("2,5"), "bilangan bulat")
-    await refused(h, user, user.send_text("999999"), "terlalu besar")
+    await refused(h.sandbox, user, user.send_text("dua belas"), "sebagai angka")
+    await refused(h.sandbox, user, user.send_text("-3"), "negatif")
+    await refused(h.sandbox, user, user.send_text("2,5"), "bilangan bulat")
+    await refused(h.sandbox, user, user.send_text("999999"), "terlalu besar")
     await answer(user, "7")
-    await refused(h, user, user.send_text("5"), "7 KK")
+    await refused(h.sandbox, user, user.send_text("5"), "7 KK")
     await answer(user, "9")
-    await refused(h, user, user.send_text("a" * 5000), "paling banyak 1.000")
-    await refused(h, user, user.send_text("pendek"), "paling sedikit 10")
+    await refused(h.sandbox, user, user.send_text("a" * 5000), "paling banyak 1.000")
+    await refused(h.sandbox, user, user.send_text("pendek"), "paling sedikit 10")
     await answer(user, "Pelatihan menjahit untuk 7 ibu rumah tangga.")
 
     # Photo step: a sticker, a video, a PDF, a corrupt JPEG: each refused, none stored.
-    await refused(h, user, user.send_sticker(), "Stiker")
-    await refused(h, user, user.send_video(), "Stiker, video")
+    await refused(h.sandbox, user, user.send_sticker(), "Stiker")
+    await refused(h.sandbox, user, user.send_video(), "Stiker, video")
     await refused(
-        h,
+        h.sandbox,
         user,
         user.send_document(
             b"%PDF-1.4 not an image", file_name="surat.pdf", mime_type="application/pdf"
@@ -248,7 +169,7 @@ async def test_wrong_input_at_every_step_keeps_the_draft(harness: Harness) -> No
         "bukan gambar",
     )
     await refused(
-        h,
+        h.sandbox,
         user,
         user.send_document(jpeg(seed=5)[:300], file_name="rusak.jpg", mime_type="image/jpeg"),
         "rusak",
@@ -298,27 +219,27 @@ async def test_back_and_change_from_summary(harness: Harness) -> None:
     h = harness
     await add_staff(h, STAFF)
     user = h.user(STAFF, "Budi")
-    ask_photos = await fill_until_photos(h, user)
+    ask_photos = await fill_until_photos(h.sandbox, user)
     # Back from photos to the description, and on again.
-    ask_description = await press(h, user, ask_photos, "◀️ Kembali")
+    ask_description = await press(h.sandbox, user, ask_photos, "◀️ Kembali")
     assert "Uraikan" in ask_description["text"]
     await answer(user, "Uraian yang diperbaiki: 12 KK didaftarkan PBI JKN.")
     await user.send_photo(jpeg(seed=3))
     await user.next_message()
-    summary = await finish_from_photos(h, user)
+    summary = await finish_from_photos(h.sandbox, user)
 
-    edit_menu = await press(h, user, summary, "✏️ Ubah")
-    ask_households = await press(h, user, edit_menu, "Penerima ")
+    edit_menu = await press(h.sandbox, user, summary, "✏️ Ubah")
+    ask_households = await press(h.sandbox, user, edit_menu, "Penerima ")
     assert "keluarga" in ask_households["text"]
     await answer(user, "15")
     summary2 = await answer(user, "50")
     assert "Periksa laporan" in summary2["text"] and "15 KK" in summary2["text"]
 
-    edit_menu = await press(h, user, summary2, "✏️ Ubah")
-    ask_village = await press(h, user, edit_menu, "Desa")
-    summary3 = await press(h, user, ask_village, "Asemdoyong")
+    edit_menu = await press(h.sandbox, user, summary2, "✏️ Ubah")
+    ask_village = await press(h.sandbox, user, edit_menu, "Desa")
+    summary3 = await press(h.sandbox, user, ask_village, "Asemdoyong")
     assert "Asemdoyong" in summary3["text"] and "15 KK" in summary3["text"]
-    sent = await press(h, user, summary3, "✅ Kirim")
+    sent = await press(h.sandbox, user, summary3, "✅ Kirim")
     assert "Laporan terkirim" in sent["text"]
 
 
@@ -326,7 +247,7 @@ async def test_cancel_deletes_the_draft(harness: Harness) -> None:
     h = harness
     await add_staff(h, STAFF)
     user = h.user(STAFF, "Budi")
-    await fill_until_photos(h, user)
+    await fill_until_photos(h.sandbox, user)
     await user.send_photo(jpeg(seed=4))
     await user.next_message()
     cancelled = await answer(user, "/batal")
@@ -365,11 +286,11 @@ async def test_history_lists_and_shows_reports(harness: Harness) -> None:
     h = harness
     await add_staff(h, STAFF)
     user = h.user(STAFF, "Budi")
-    await fill_until_photos(h, user)
+    await fill_until_photos(h.sandbox, user)
     await user.send_album([jpeg(seed=20), jpeg(seed=21)])
     await h.sandbox.settle()
-    summary = await finish_from_photos(h, user)
-    sent = await press(h, user, summary, "✅ Kirim")
+    summary = await finish_from_photos(h.sandbox, user)
+    sent = await press(h.sandbox, user, summary, "✅ Kirim")
     listing = await answer(user, "/riwayat")
     reference = next(b for b in buttons(listing))
     assert reference in sent["text"] and "Majalangu" in listing["text"]
@@ -397,10 +318,10 @@ async def test_simultaneous_submissions_both_land(harness: Harness) -> None:
     for telegram_id in (2101, 2102):
         await add_staff(h, telegram_id)
         user = h.user(telegram_id, f"S{telegram_id}")
-        await fill_until_photos(h, user)
+        await fill_until_photos(h.sandbox, user)
         await user.send_photo(jpeg(seed=telegram_id))
         await user.next_message()
-        users.append((user, await finish_from_photos(h, user)))
+        users.append((user, await finish_from_photos(h.sandbox, user)))
     await asyncio.gather(*(u.press(summary, "✅ Kirim") for u, summary in users))
     await h.sandbox.settle()
     async with h.db() as session:

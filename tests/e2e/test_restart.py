@@ -1,0 +1,155 @@
+"""Nothing is lost: a redelivered update is handled once, and a bot killed with SIGKILL in
+the middle of the form comes back with the draft intact."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from models.reports import Photo, Report, ReportStatus
+from sandbox import Sandbox
+from tests.conftest import REPO
+from tests.e2e.conftest import TOKEN, Database, Harness, load_demo_data
+from tests.e2e.factories import add_staff, jpeg
+from tests.e2e.flows import STAFF, caught_up, fill_until_photos, finish_from_photos, press
+
+
+async def photo_count(h: Harness) -> int:
+    async with h.db() as session:
+        return int(await session.scalar(select(func.count()).select_from(Photo)) or 0)
+
+
+async def test_redelivered_update_changes_nothing(harness: Harness) -> None:
+    h = harness
+    await add_staff(h, STAFF)
+    user = h.user(STAFF, "Budi")
+    await fill_until_photos(h.sandbox, user)
+    message = await user.send_photo(jpeg(seed=1))
+    update = {"update_id": h.sandbox.last_update_id, "message": message}
+    assert "1 foto diterima" in (await user.next_message())["text"]
+
+    # The bot dies before confirming; on restart Telegram hands the same update over again.
+    await h.restart()
+    seen = len(user.inbox)
+    h.sandbox.redeliver(update)
+    await h.sandbox.settle()
+    assert h.sandbox.last_update_id == update["update_id"]
+    assert any(
+        update["update_id"] in [u["update_id"] for u in (r.response or {}).get("result", [])]
+        for r in h.sandbox.calls("getUpdates")
+    ), "the update was not delivered again"
+    # Skipped as already processed: no second photo, and not even a "duplicate" reply.
+    assert await photo_count(h) == 1
+    assert len(user.inbox) == seen
+
+    # The restarted bot still knows where the form was: the next photo is the second one.
+    await user.send_photo(jpeg(seed=2))
+    assert "2 foto diterima" in (await caught_up(h.sandbox, user))["text"]
+    assert await photo_count(h) == 2
+
+
+_OURS = ("DAMPINGAN_", "TELEGRAM_")
+
+
+class BotProcess:
+    """`python -m bot run` against the sandbox, as an operator would start it."""
+
+    def __init__(self, sandbox: Sandbox, db_url: str, data_dir: Path) -> None:
+        self.env = {
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith(("DAMPINGAN_", "TELEGRAM_"))
+            },
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_URL": sandbox.url,
+            "DATABASE_URL": db_url,
+            "DAMPINGAN_DATA_DIR": str(data_dir),
+            "PYTHONPATH": str(REPO),
+        }
+        self.data_dir = data_dir
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log = (self.data_dir / "bot.log").open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=self.data_dir,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+@pytest.fixture
+async def killable(db_url: str, tmp_path: Path) -> AsyncIterator[tuple[Sandbox, BotProcess]]:
+    await load_demo_data(db_url)
+    async with Sandbox(token=TOKEN, strict=True) as sandbox:
+        bot = BotProcess(sandbox, db_url, tmp_path)
+        try:
+            yield sandbox, bot
+        finally:
+            bot.stop()
+        assert sandbox.errors == []
+
+
+async def polling_again(sandbox: Sandbox, bot: BotProcess) -> None:
+    """Starts the bot process and waits until it long-polls (start-up takes a few seconds)."""
+    before = len(sandbox.calls("getUpdates"))
+    bot.start()
+    for _ in range(300):
+        if len(sandbox.calls("getUpdates")) > before:
+            return
+        await asyncio.sleep(0.1)
+    raise TimeoutError((bot.data_dir / "bot.log").read_text())
+
+
+async def test_sigkill_mid_form_loses_nothing(
+    killable: tuple[Sandbox, BotProcess], db_url: str
+) -> None:
+    sandbox, bot = killable
+    database = Database(db_url)
+    await add_staff(database, STAFF)
+    await polling_again(sandbox, bot)
+    user = sandbox.user(STAFF, "Budi")
+    await fill_until_photos(sandbox, user)
+    await user.send_photo(jpeg(seed=1))
+    assert "1 foto diterima" in (await user.next_message())["text"]
+
+    bot.kill()
+    # While the bot is dead the person carries on: the photo waits at Telegram.
+    await user.send_photo(jpeg(seed=2))
+    await polling_again(sandbox, bot)
+    assert "2 foto diterima" in (await user.next_message(timeout=15))["text"]
+
+    bot.kill()
+    await polling_again(sandbox, bot)
+    summary = await finish_from_photos(sandbox, user)
+    assert "Majalangu" in summary["text"] and "2 foto" in summary["text"]
+    sent = await press(sandbox, user, summary, "✅ Kirim")
+    assert "Laporan terkirim" in sent["text"]
+    async with database.db() as session:
+        reports = (await session.scalars(select(Report))).all()
+        assert [r.status for r in reports] == [ReportStatus.SUBMITTED]
+        assert await session.scalar(select(func.count()).select_from(Photo)) == 2
