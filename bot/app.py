@@ -21,7 +21,7 @@ from bot.persistence import DraftPersistence
 from bot.settings import Settings
 from handlers import access, help, history, invitations, language, registration, report
 from handlers.errors import on_error
-from jobs import menus
+from jobs import maintenance, menus
 from models import reports
 from models.db import make_engine, make_sessionmaker
 from models.photos import PhotoStore
@@ -103,6 +103,7 @@ async def _post_init(application: DampinganApplication) -> None:
     # Personal menus can be many calls; do them in the background once polling runs.
     assert application.job_queue is not None
     application.job_queue.run_once(menus.refresh_menus, when=0, name="menus.refresh")
+    maintenance.schedule(application)
     _LOG.info("Dampingan started as @%s", application.bot.username)
 
 

@@ -7,7 +7,10 @@ sandbox Bot API server on 127.0.0.1. No Telegram token is needed.
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
+
+from pydantic import SecretStr
 
 from bot.settings import Settings
 
@@ -45,9 +48,15 @@ async def run_demo(base: Settings) -> int:
     prepare_database(settings)
     await _load_demo_data(settings)
 
-    async with Sandbox(token=DEMO_TOKEN, bot_username="dampingan_demo_bot") as sandbox:
+    # The demo database outlives a run and remembers processed update ids; like Telegram,
+    # number the updates of each run past the previous run's.
+    first_update = int(time.time())
+    async with Sandbox(
+        token=DEMO_TOKEN, bot_username="dampingan_demo_bot", first_update_id=first_update
+    ) as sandbox:
         settings = settings.model_copy(
-            update={"telegram_bot_token": DEMO_TOKEN, "telegram_api_url": sandbox.url}
+            # model_copy does not validate: give the field its real type.
+            update={"telegram_bot_token": SecretStr(DEMO_TOKEN), "telegram_api_url": sandbox.url}
         )
         application = build_application(settings)
         await start_polling(application, poll_timeout=1)

@@ -355,6 +355,7 @@ class Sandbox:
         strict: bool = True,
         flood_limits: bool = False,
         long_poll_max: float = 1.0,
+        first_update_id: int = 1,
     ) -> None:
         self.token = token
         prefix = token.partition(":")[0]
@@ -383,8 +384,10 @@ class Sandbox:
         self._callback_ids = itertools.count(4_200_000_000_000_000_001)
 
         self._updates: deque[JSONDict] = deque()
-        self._last_update_id = 0
-        self._fetched_up_to = 0
+        # Telegram numbers updates from an arbitrary point (and picks a new random one after
+        # a quiet week); a demo that keeps its database across runs starts past the last run.
+        self._last_update_id = first_update_id - 1
+        self._fetched_up_to = first_update_id - 1
         self._allowed_updates: frozenset[str] | None = None
         self._poll_generation = 0
 
@@ -576,6 +579,19 @@ class Sandbox:
         self._updates.append(update)
         self._notify()
         return update
+
+    def menu_for(self, user_id: int, language_code: str | None) -> list[JSONDict]:
+        """The commands a Telegram client shows this user in a private chat: the chat's own
+        scope first, then the default scopes, each for the user's language before any."""
+        language = (language_code or "").split("-")[0]
+        chat = _canonical_scope({"type": "chat", "chat_id": user_id})
+        private = _canonical_scope({"type": "all_private_chats"})
+        default = _canonical_scope(None)
+        for scope in (chat, private, default):
+            for lang in (language, ""):
+                if (scope, lang) in self.commands:
+                    return list(self.commands[(scope, lang)])
+        return []
 
     def redeliver(self, update: JSONDict) -> None:
         """Puts an already confirmed update back, with its own update_id, as Telegram does

@@ -39,10 +39,14 @@ Ketik pesan lalu Enter untuk mengirim; perintah bot juga (/start).
   /file PATH         send a file as a document / kirim berkas
   /sticker  /video  /contact   send a sticker, a video, your phone number
   /as NAME           act as someone else / ganti orang
+  https://t.me/BOT?start=X   open an invitation link / buka tautan undangan
+  /botmenu           the command menu Telegram shows / menu perintah
   /who               list the people / daftar orang
   /?                 this help / bantuan ini
   /quit              end (or Ctrl-D) / keluar"""
 
+# Opening a deep link in Telegram sends "/start <payload>" to the bot.
+_DEEP_LINK = re.compile(r"^\s*(?:https?://)?t\.me/(\w+)\?start=([A-Za-z0-9_-]{1,64})\s*$")
 _LOCATION = re.compile(r"^\s*(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 
 
@@ -254,6 +258,10 @@ class _Terminal:
             await self.user.send_video()
         elif command == "/contact":
             await self.user.send_contact()
+        elif command == "/botmenu":
+            self.menu()
+        elif link := _DEEP_LINK.match(line):
+            await self.user.send_text(f"/start {link.group(2)}")
         elif line.isdigit():
             await self.press(int(line))
         elif match := _LOCATION.match(line):
@@ -295,6 +303,15 @@ class _Terminal:
                 await self.user.send_document(files[0], file_name=files[0].name, mime_type=mime)
         except ValueError as exc:
             self.write(f"  cannot send / tidak bisa dikirim: {exc}")
+
+    def menu(self) -> None:
+        """Shows the commands Telegram's menu button would list for the current person."""
+        user = self.user
+        commands = self.sandbox.menu_for(user.id, user.as_user.get("language_code"))
+        if not commands:
+            self.write("(no menu / tidak ada menu)")
+        for command in commands:
+            self.write(f"  /{command['command']} — {command['description']}")
 
     def who(self) -> None:
         for name, spec in self.personas.items():

@@ -7,8 +7,12 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 
+from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.ext import CommandHandler
+
 from sandbox import Sandbox
 from sandbox.terminal import PersonaSpec, run_terminal
+from sandbox.testing import application_builder, polling
 from tests.sandbox.conftest import AnyApp, png
 
 PERSONAS = {
@@ -125,3 +129,33 @@ def test_persona_arguments_of_the_standalone_server() -> None:
     assert parse_persona("guest=4001:Guest") == ("guest", PersonaSpec(4001, "Guest", "id"))
     with pytest.raises(argparse.ArgumentTypeError, match="NAME=ID:FIRST_NAME"):
         parse_persona("rina")
+
+
+async def test_terminal_opens_deep_links_and_shows_the_menu() -> None:
+    """Pasting a t.me link sends /start <payload>, as a Telegram app does; /botmenu lists
+    the commands set for this chat, falling back to the default scope."""
+    received: list[str] = []
+
+    async def start(update: Update, context: object) -> None:
+        assert update.message and update.message.text
+        received.append(update.message.text)
+        await update.message.reply_text("hi")
+        await update.get_bot().set_my_commands(
+            [BotCommand("lapor", "Laporkan kunjungan")], scope=BotCommandScopeChat(2001)
+        )
+
+    output = io.StringIO()
+    async with Sandbox(token="123:abc") as sandbox:
+        app = application_builder(sandbox).build()
+        app.add_handler(CommandHandler("start", start))
+        async with polling(app):
+            await sandbox.user(2001, "Budi").send_text("/ping")  # the chat exists
+            await run_terminal(
+                sandbox,
+                {"staff": PersonaSpec(2001, "Budi")},
+                initial="staff",
+                input_fn=scripted(["https://t.me/any_bot?start=TOKEN_123", "/botmenu", "/quit"]),
+                output=output,
+            )
+    assert received == ["/start TOKEN_123"]
+    assert "/lapor — Laporkan kunjungan" in output.getvalue()
