@@ -33,6 +33,7 @@ HELP = """\
 Type a message and press Enter to send it; bot commands too (/start).
 Ketik pesan lalu Enter untuk mengirim; perintah bot juga (/start).
   1, 2, ...          press a button of the latest message with buttons / tekan tombol
+                     (a larger number is sent as text; 'TEXT sends TEXT as it is, e.g. '1)
   -7.05,109.4        share a location / kirim lokasi
   /photo PATH        send a photo / kirim foto
   /album PATH PATH   send photos as one album / kirim beberapa foto sekaligus
@@ -262,6 +263,8 @@ class _Terminal:
             self.menu()
         elif link := _DEEP_LINK.match(line):
             await self.user.send_text(f"/start {link.group(2)}")
+        elif line.startswith("'"):
+            await self.user.send_text(line[1:])
         elif line.isdigit():
             await self.press(int(line))
         elif match := _LOCATION.match(line):
@@ -273,7 +276,8 @@ class _Terminal:
     async def press(self, number: int) -> None:
         message, buttons = self.buttons()
         if message is None or not 1 <= number <= len(buttons):
-            self.write(f"  no button {number} / tidak ada tombol {number}")
+            # Not a button: the bot may have asked for a number (households, a date).
+            await self.user.send_text(str(number))
             return
         button = buttons[number - 1]
         if button.inline:

@@ -64,6 +64,7 @@ async def test_terminal_session(sandbox: Sandbox, echo_app: AnyApp, tmp_path: Pa
                 "/who",
                 "/as staff",
                 "9",
+                "'1",
                 "/?",
                 "/quit",
                 "never read",
@@ -79,7 +80,9 @@ async def test_terminal_session(sandbox: Sandbox, echo_app: AnyApp, tmp_path: Pa
     assert "(edited)" in shown and "You chose yes" in shown
     assert "staff        Budi (id 2001, id)  2 new" in shown
     assert "2 new messages" in shown and "pengingat 2" in shown
-    assert "no button 9" in shown
+    # Not a button number: sent as text, like a typed number; 'TEXT sends TEXT as it is.
+    budi = sandbox.user(2001)
+    assert [m.get("text") for m in budi.sent[-2:]] == ["9", "1"]
     assert "/album PATH PATH" in shown
     assert "photo 90x68,320x240,400x300 group=None" in shown
     rina = sandbox.user(1001)
