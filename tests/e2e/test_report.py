@@ -331,3 +331,87 @@ async def test_simultaneous_submissions_both_land(harness: Harness) -> None:
             )
         ).all()
         assert len(references) == 2 and len(set(references)) == 2
+
+
+async def test_photo_limits_and_bad_files_keep_received_photos(harness: Harness) -> None:
+    h = harness
+    await add_staff(h, STAFF)
+    user = h.user(STAFF, "Budi")
+    await fill_until_photos(h.sandbox, user)
+    await user.send_album([jpeg(seed=30 + i) for i in range(10)])
+    assert "10 foto diterima" in (await caught_up(h.sandbox, user))["text"]
+    # An eleventh photo is refused with the reason, and the ten photos stay.
+    await refused(h.sandbox, user, user.send_photo(jpeg(seed=99)), "batas maksimal")
+    async with h.db() as session:
+        assert await session.scalar(select(func.count()).select_from(Photo)) == 10
+
+
+async def test_oversized_and_corrupt_files_after_a_photo(harness: Harness) -> None:
+    h = harness
+    await add_staff(h, STAFF)
+    user = h.user(STAFF, "Budi")
+    await fill_until_photos(h.sandbox, user)
+    await user.send_photo(jpeg(seed=40))
+    await caught_up(h.sandbox, user)
+    huge = b"\xff\xd8\xff\xe0" + bytes(21 * 1024 * 1024)
+    await refused(
+        h.sandbox,
+        user,
+        user.send_document(huge, file_name="besar.jpg", mime_type="image/jpeg"),
+        "terlalu besar",
+    )
+    await refused(
+        h.sandbox,
+        user,
+        user.send_document(b"\xff\xd8\xff\xe0garbage", file_name="x.jpg", mime_type="image/jpeg"),
+        "rusak",
+    )
+    async with h.db() as session:
+        assert await session.scalar(select(func.count()).select_from(Photo)) == 1
+    # No download of the oversized file was even attempted.
+    assert all(
+        (r.response or {}).get("result", {}).get("file_size", 0) < 20 * 1024 * 1024
+        for r in h.sandbox.calls("getFile")
+    )
+
+
+async def test_user_text_cannot_inject_markup(harness: Harness) -> None:
+    h = harness
+    await add_staff(h, STAFF)
+    user = h.user(STAFF, "Budi")
+    await answer(user, "/lapor")
+    ask_date = await press(h.sandbox, user, user.last_message(), "Majalangu")
+    ask_strategy = await press(h.sandbox, user, ask_date, buttons(ask_date)[0])
+    explained = await user.press(ask_strategy, "rp:s:info")  # the explain button
+    assert explained is not None
+    assert "Tiga strategi Inpres 4/2022" in (await user.next_message())["text"]
+    ask_activity = await press(
+        h.sandbox, user, ask_strategy, "1. Pengurangan beban pengeluaran masyarakat"
+    )
+    await press(h.sandbox, user, ask_activity, "✏️ Lainnya…")
+    await answer(user, "<b>Bold</b> & <i>co</i>")
+    await answer(user, "3")
+    await answer(user, "5")
+    await answer(user, "Uraian dengan <a href='x'>tautan</a> & *bintang* _garis_ `kode`.")
+    await user.send_photo(jpeg(seed=50))
+    summary = await finish_from_photos(h.sandbox, user)
+    # Shown literally, not as formatting (and Telegram accepted the message).
+    assert "<b>Bold</b> & <i>co</i>" in summary["text"]
+    assert "<a href='x'>tautan</a> & *bintang*" in summary["text"]
+    bold = [e for e in summary.get("entities", []) if e["type"] == "bold"]
+    assert all(summary["text"][e["offset"] : e["offset"] + e["length"]] != "Bold" for e in bold)
+
+
+async def test_form_in_english_and_only_for_staff(harness: Harness) -> None:
+    h = harness
+    await add_staff(h, 2600, language="en")
+    user = h.user(2600, "Alex", language_code="en")
+    ask_village = await answer(user, "/report")
+    assert "Which village" in ask_village["text"]
+    ask_date = await press(h.sandbox, user, ask_village, "Majalangu")
+    assert "Date of the visit" in ask_date["text"] and "Today" in buttons(ask_date)[0]
+    tomorrow = today() + timedelta(days=1)
+    await refused(h.sandbox, user, user.send_text(tomorrow.strftime("%d/%m/%Y")), "future")
+
+    admin = h.user(1001, "Rina")
+    assert "hanya untuk petugas lapangan" in (await answer(admin, "/lapor"))["text"]
