@@ -113,7 +113,9 @@ async def _post_shutdown(application: DampinganApplication) -> None:
 
 
 def allowed_updates() -> list[str]:
-    return [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+    # Edited messages are not asked for: an edit is not a new answer to the form, and live
+    # locations (which arrive as edits) are kept as the first position shared.
+    return [Update.MESSAGE, Update.CALLBACK_QUERY]
 
 
 async def start_polling(application: DampinganApplication, *, poll_timeout: int = 10) -> None:

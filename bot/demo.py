@@ -46,7 +46,7 @@ async def run_demo(base: Settings) -> int:
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     prepare_database(settings)
-    await _load_demo_data(settings)
+    await load_demo_data(settings.database_url_or_default)
 
     # The demo database outlives a run and remembers processed update ids; like Telegram,
     # number the updates of each run past the previous run's.
@@ -74,13 +74,13 @@ async def run_demo(base: Settings) -> int:
     return 0
 
 
-async def _load_demo_data(settings: Settings) -> None:
+async def load_demo_data(database_url: str) -> None:
     """Imports the demo regions, agencies and assignments (idempotent)."""
     from models.db import make_engine, make_sessionmaker
     from models.imports import ImportKind, import_file
 
     kinds: tuple[ImportKind, ...] = ("regions", "agencies", "assignments")
-    engine = make_engine(settings.database_url_or_default)
+    engine = make_engine(database_url)
     try:
         async with make_sessionmaker(engine)() as session:
             for kind in kinds:

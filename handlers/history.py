@@ -12,7 +12,7 @@ from bot.context import AppContext
 from bot.i18n import Raw, short_date
 from handlers.commands import aliases
 from handlers.report.views import activity_name, summary_text
-from models.activities import Strategy, activities_for
+from models.activities import activity_names
 from models.reports import get_submitted, submitted_by
 
 PREFIX = "rh:"
@@ -20,11 +20,7 @@ SHOWN = 10
 
 
 async def _catalogue(context: AppContext) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for strategy in Strategy:
-        for activity in await activities_for(context.session, strategy):
-            names[activity.key] = activity.name(context.lang)
-    return names
+    return await activity_names(context.session, context.lang)
 
 
 async def show_history(update: Update, context: AppContext) -> None:

@@ -53,3 +53,10 @@ async def activities_for(session: AsyncSession, strategy: Strategy) -> Sequence[
 
 async def get_activity(session: AsyncSession, key: str) -> ActivityType | None:
     return await session.scalar(select(ActivityType).where(ActivityType.key == key))
+
+
+async def activity_names(session: AsyncSession, lang: str) -> dict[str, str]:
+    """Key -> name in `lang` of every catalogue activity, retired ones included (old reports
+    still name them)."""
+    rows = await session.scalars(select(ActivityType))
+    return {activity.key: activity.name(lang) for activity in rows}

@@ -44,7 +44,7 @@ from handlers.report.steps import (
     set_state,
     state,
 )
-from models.activities import OTHER, Strategy, activities_for, get_activity
+from models.activities import OTHER, Strategy, activities_for, activity_names, get_activity
 from models.agencies import active_villages
 from models.base import utcnow
 from models.photos import PhotoRejected, PhotoStore
@@ -89,11 +89,7 @@ async def _villages(context: AppContext) -> list[Village]:
 
 
 async def _catalogue(context: AppContext) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for strategy in Strategy:
-        for activity in await activities_for(context.session, strategy):
-            names[activity.key] = activity.name(context.lang)
-    return names
+    return await activity_names(context.session, context.lang)
 
 
 async def _reply(update: Update, text: str, **kwargs: object) -> Message:

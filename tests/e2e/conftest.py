@@ -13,10 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import build_application, start_polling, stop_polling
 from bot.context import DampinganApplication
-from bot.demo import DEMO_DATA
+from bot.demo import load_demo_data
 from bot.settings import Settings
 from models.db import make_engine, make_sessionmaker
-from models.imports import ImportKind, import_file
 from sandbox import Sandbox, SandboxUser
 from tests.conftest import API_JSON
 
@@ -64,18 +63,6 @@ class Harness:
         """Stops the application and starts a new one on the same database and sandbox."""
         await _stop(self.app)
         self.app = await _start(self.settings)
-
-
-async def load_demo_data(db_url: str) -> None:
-    kinds: tuple[ImportKind, ...] = ("regions", "agencies", "assignments")
-    engine = make_engine(db_url)
-    try:
-        async with make_sessionmaker(engine)() as session:
-            for kind in kinds:
-                await import_file(session, kind, DEMO_DATA / f"{kind}.csv")
-                await session.commit()
-    finally:
-        await engine.dispose()
 
 
 async def _start(settings: Settings) -> DampinganApplication:

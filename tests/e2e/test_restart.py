@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from bot.demo import load_demo_data
 from models.reports import Photo, Report, ReportStatus
 from sandbox import Sandbox
 from tests.conftest import REPO
-from tests.e2e.conftest import TOKEN, Database, Harness, load_demo_data
+from tests.e2e.conftest import TOKEN, Database, Harness
 from tests.e2e.factories import add_staff, jpeg
 from tests.e2e.flows import STAFF, caught_up, fill_until_photos, finish_from_photos, press
 
