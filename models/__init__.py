@@ -4,8 +4,10 @@ from models.activities import ActivityType, Strategy
 from models.agencies import Agency, Assignment
 from models.audit import AuditEntry
 from models.base import Base
+from models.deliveries import Delivery, DeliveryStatus
 from models.regions import Kecamatan, Village, VillageKind
 from models.reports import Photo, Report, ReportActivity, ReportStatus
+from models.schedules import Schedule, ScheduleKind
 from models.updates import ProcessedUpdate
 from models.users import Invitation, Role, User
 
@@ -15,6 +17,8 @@ __all__ = [
     "Assignment",
     "AuditEntry",
     "Base",
+    "Delivery",
+    "DeliveryStatus",
     "Invitation",
     "Kecamatan",
     "Photo",
@@ -23,6 +27,8 @@ __all__ = [
     "ReportActivity",
     "ReportStatus",
     "Role",
+    "Schedule",
+    "ScheduleKind",
     "Strategy",
     "User",
     "Village",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String, select, update
@@ -41,6 +41,8 @@ class User(Base):
     # Hash of the command menu last sent to Telegram for this chat, so start-up only
     # re-sends menus that changed (a new release, a new role or language).
     menu_signature: Mapped[str | None] = mapped_column(String(64))
+    # Staff on leave or ill pause their reminders until this day (inclusive).
+    reminders_paused_until: Mapped[date | None]
 
     agency: Mapped[Agency | None] = relationship(lazy="joined")
     kecamatan: Mapped[Kecamatan | None] = relationship(lazy="joined")

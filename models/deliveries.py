@@ -1,0 +1,87 @@
+"""The delivery log: what each person was sent for each period, part by part.
+
+A digest is several messages (text, chart, collage, spreadsheet). Each part sent is
+committed before the next, so a bot restarted in the middle of a fan-out resumes each
+person at the part after the last one sent, and a person who has it all gets nothing
+again. The one case it cannot rule out is a crash during a single API call, after
+Telegram delivered the message but before the commit: that part would go out twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, str_enum, utcnow
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    BLOCKED = "blocked"
+    FAILED = "failed"
+
+
+class Delivery(Base):
+    __tablename__ = "delivery"
+    __table_args__ = (UniqueConstraint("kind", "period", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    # The period's first day (ISO date): one reminder or digest per person per period.
+    period: Mapped[str] = mapped_column(String(20), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    status: Mapped[DeliveryStatus] = mapped_column(
+        str_enum(DeliveryStatus, 16), default=DeliveryStatus.PENDING
+    )
+    parts_sent: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+async def claim(session: AsyncSession, kind: str, period: str, user_id: int) -> Delivery:
+    """The person's delivery row for this period, created if new (and committed at once, so
+    two senders racing for it end up with one row)."""
+    stmt = select(Delivery).where(
+        Delivery.kind == kind, Delivery.period == period, Delivery.user_id == user_id
+    )
+    found = await session.scalar(stmt)
+    if found is not None:
+        return found
+    delivery = Delivery(kind=kind, period=period, user_id=user_id)
+    session.add(delivery)
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        found = await session.scalar(stmt)
+        assert found is not None
+        return found
+    return delivery
+
+
+async def delivered_users(session: AsyncSession, kind: str, period: str) -> set[int]:
+    """Users who already have everything of this period (or cannot be reached)."""
+    rows = await session.scalars(
+        select(Delivery.user_id).where(
+            Delivery.kind == kind,
+            Delivery.period == period,
+            Delivery.status.in_([DeliveryStatus.SENT, DeliveryStatus.BLOCKED]),
+        )
+    )
+    return set(rows)
+
+
+async def for_period(session: AsyncSession, kind: str, period: str) -> Sequence[Delivery]:
+    return (
+        await session.scalars(
+            select(Delivery).where(Delivery.kind == kind, Delivery.period == period)
+        )
+    ).all()
