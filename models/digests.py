@@ -1,0 +1,698 @@
+"""The figures of the weekly digest: one kecamatan, or the whole regency, over one period.
+
+`digest_data` runs a fixed number of statements whatever the amount of data (eight today):
+every figure is aggregated by the database with GROUP BY, and only columns are selected, so
+no ORM object (and none of the models' joined relationships) is loaded. The result is made of
+frozen dataclasses holding plain values, safe to hand to a worker thread that draws the chart
+or writes the spreadsheet.
+
+Only submitted reports count, placed on their visit date (not the day they were sent). A
+kecamatan digest counts the reports whose village lies in that kecamatan.
+
+Daily groups are summed into periods and weeks in Python rather than bucketed in SQL: a report
+has one visit date, so the sums are exact, and the SQL stays the same on SQLite and PostgreSQL
+(date arithmetic differs between them, and PostgreSQL refuses a GROUP BY on a CASE whose bound
+parameters differ from the SELECT's).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, and_, case, distinct, event, func, or_, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from models.activities import Strategy
+from models.agencies import Agency, Assignment
+from models.regions import Kecamatan, Village
+from models.reports import Photo, Report, ReportActivity, ReportStatus
+from models.users import User
+
+__all__ = [
+    "STRATEGIES",
+    "XLSX_COLUMNS",
+    "DigestData",
+    "DigestPhoto",
+    "Figures",
+    "IdleAgency",
+    "Period",
+    "Series",
+    "SeriesWeek",
+    "StatementCounter",
+    "StrategyFigures",
+    "VillageRow",
+    "XlsxRow",
+    "count_statements",
+    "digest_data",
+    "previous",
+    "week_of",
+]
+
+# The three strategies in the Inpres's order: every digest shows all of them, zeros included.
+STRATEGIES: tuple[str, ...] = tuple(strategy.value for strategy in Strategy)
+
+# The spreadsheet's columns, in order; the caller passes one header per column.
+XLSX_COLUMNS: tuple[str, ...] = (
+    "reference",
+    "visit_date",
+    "submitted_at",
+    "village",
+    "kecamatan",
+    "agency",
+    "staff",
+    "strategy",
+    "activity",
+    "households",
+    "people",
+    "description",
+    "photos",
+    "latitude",
+    "longitude",
+)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A span of visit dates, both ends included."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError(f"period ends ({self.end}) before it starts ({self.start})")
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.start <= day <= self.end
+
+
+def week_of(day: date) -> Period:
+    """The Monday-to-Sunday week containing `day`."""
+    start = day - timedelta(days=day.weekday())
+    return Period(start, start + timedelta(days=6))
+
+
+def previous(period: Period) -> Period:
+    """The period of the same length that ends the day before `period` starts."""
+    end = period.start - timedelta(days=1)
+    return Period(end - timedelta(days=period.days - 1), end)
+
+
+@dataclass(frozen=True)
+class StrategyFigures:
+    strategy: str
+    # Reports with at least one activity of this strategy: a visit serving two strategies
+    # counts once under each, so these do not add up to the total of visits.
+    visits: int
+    households: int
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What happened in one period."""
+
+    visits: int
+    households: int
+    people: int
+    photos: int
+    strategies: tuple[StrategyFigures, ...]
+
+    def strategy(self, key: str) -> StrategyFigures:
+        for figures in self.strategies:
+            if figures.strategy == key:
+                return figures
+        raise KeyError(key)
+
+
+@dataclass(frozen=True)
+class VillageRow:
+    """An assisted village in scope, visited or not."""
+
+    village_id: int
+    village: str
+    kecamatan: str
+    agencies: tuple[str, ...]
+    visits: int
+    last_visit: date | None
+
+
+@dataclass(frozen=True)
+class IdleAgency:
+    """An agency assigned to villages in scope that has not visited them for too long."""
+
+    agency_id: int
+    agency: str
+    villages: tuple[str, ...]
+    last_visit: date | None
+
+
+@dataclass(frozen=True)
+class SeriesWeek:
+    start: date
+    values: tuple[int, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(self.values)
+
+
+@dataclass(frozen=True)
+class Series:
+    """Visits per week; `values` of each week line up with `keys`.
+
+    A kecamatan digest splits the visits by strategy (keys are `Strategy` values, and a visit
+    serving two strategies counts under both); the regency digest splits them by kecamatan
+    (keys are kecamatan names).
+    """
+
+    by: Literal["strategy", "kecamatan"]
+    keys: tuple[str, ...]
+    weeks: tuple[SeriesWeek, ...]
+
+
+@dataclass(frozen=True)
+class DigestPhoto:
+    photo_id: int
+    report_id: int
+    archive_path: str
+    thumb_path: str
+    village: str
+    visit_date: date
+
+
+@dataclass(frozen=True)
+class XlsxRow:
+    """One activity of a report, as the spreadsheet lists it (see `XLSX_COLUMNS`)."""
+
+    reference: str | None
+    visit_date: date
+    submitted_at: datetime | None
+    village: str
+    kecamatan: str
+    agency: str
+    staff: str
+    strategy: str | None
+    activity: str | None
+    activity_other: str | None
+    households: int | None
+    people: int | None
+    description: str | None
+    photos: int
+    latitude: float | None
+    longitude: float | None
+
+
+@dataclass(frozen=True)
+class DigestData:
+    period: Period
+    previous_period: Period
+    today: date
+    # None for the regency digest.
+    kecamatan: str | None
+    current: Figures
+    previous: Figures
+    villages: tuple[VillageRow, ...]
+    idle_days: int
+    idle_agencies: tuple[IdleAgency, ...]
+    series: Series
+    photos: tuple[DigestPhoto, ...]
+    rows: tuple[XlsxRow, ...]
+
+
+# -- counting statements -------------------------------------------------------------------
+
+
+@dataclass
+class StatementCounter:
+    """SQL statements seen on an engine while `count_statements` was active."""
+
+    count: int = 0
+    statements: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def count_statements(engine: AsyncEngine | Engine) -> Iterator[StatementCounter]:
+    """Counts the statements sent to the database (tests and the bench check the digest
+    costs a constant number of them, whatever the data)."""
+    sync_engine = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
+    counter = StatementCounter()
+
+    def before_cursor_execute(*args: Any) -> None:
+        counter.count += 1
+        counter.statements.append(str(args[2]))
+
+    event.listen(sync_engine, "before_cursor_execute", before_cursor_execute)
+    try:
+        yield counter
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", before_cursor_execute)
+
+
+# -- the digest ----------------------------------------------------------------------------
+
+
+async def digest_data(
+    session: AsyncSession,
+    *,
+    kecamatan_id: int | None,
+    period: Period,
+    today: date,
+    idle_days: int = 14,
+    weeks: int = 8,
+    photo_limit: int = 9,
+) -> DigestData:
+    """Everything a coordinator's digest shows, for one kecamatan or (None) the regency.
+
+    `today` decides which assignments are active and which agencies count as idle: one with
+    no visit in the `idle_days` days ending `today` (so with `idle_days=14`, a visit 13 days
+    ago keeps an agency off the list and one 14 days ago does not). Raises LookupError for an
+    unknown kecamatan.
+    """
+    if idle_days < 1 or weeks < 1:
+        raise ValueError("idle_days and weeks must be positive")
+    before = previous(period)
+    last_week = week_of(period.end)
+    first_week_start = last_week.start - timedelta(weeks=weeks - 1)
+
+    kecamatan = await _kecamatan(session, kecamatan_id)
+    if kecamatan_id is not None and not kecamatan:
+        raise LookupError(f"no kecamatan with id {kecamatan_id}")
+
+    by_strategy = await _strategy_days(session, kecamatan_id, Period(before.start, period.end))
+    by_day = await _report_days(session, kecamatan_id, Period(before.start, period.end))
+    assigned = await _assignments(session, kecamatan_id, today)
+    visited = await _visits_by_village_agency(session, kecamatan_id, period, today)
+    series_rows = await _series_days(
+        session, kecamatan_id, Period(first_week_start, last_week.end)
+    )
+    photos = await _photos(session, kecamatan_id, period, photo_limit)
+    rows = await _rows(session, kecamatan_id, period)
+
+    villages, idle = _villages_and_idle(assigned, visited, today, idle_days)
+    return DigestData(
+        period=period,
+        previous_period=before,
+        today=today,
+        kecamatan=kecamatan[0][2] if kecamatan_id is not None else None,
+        current=_figures(period, by_strategy, by_day),
+        previous=_figures(before, by_strategy, by_day),
+        villages=villages,
+        idle_days=idle_days,
+        idle_agencies=idle,
+        series=_series(kecamatan_id, kecamatan, villages, series_rows, first_week_start, weeks),
+        photos=photos,
+        rows=rows,
+    )
+
+
+def _submitted_in(period: Period) -> ColumnElement[bool]:
+    return and_(
+        Report.status == ReportStatus.SUBMITTED,
+        Report.visit_date.between(period.start, period.end),
+    )
+
+
+def _in_kecamatan(kecamatan_id: int | None, *, joined: bool) -> list[ColumnElement[bool]]:
+    """Conditions restricting reports to one kecamatan (none for the regency); `joined` says
+    whether the statement already joins the report's village."""
+    if kecamatan_id is None:
+        return []
+    if joined:
+        return [Village.kecamatan_id == kecamatan_id]
+    return [Report.village_id.in_(select(Village.id).where(Village.kecamatan_id == kecamatan_id))]
+
+
+async def _kecamatan(
+    session: AsyncSession, kecamatan_id: int | None
+) -> list[tuple[int, str, str]]:
+    """(id, code, name) of the kecamatan in scope: the one asked for, or all of them."""
+    stmt = select(Kecamatan.id, Kecamatan.code, Kecamatan.name).order_by(Kecamatan.code)
+    if kecamatan_id is not None:
+        stmt = stmt.where(Kecamatan.id == kecamatan_id)
+    return [(k_id, code, name) for k_id, code, name in await session.execute(stmt)]
+
+
+async def _strategy_days(
+    session: AsyncSession, kecamatan_id: int | None, span: Period
+) -> list[tuple[date, str | None, int, int, int]]:
+    """(day, strategy, reports, households, people) per visit day and strategy."""
+    stmt = (
+        select(
+            Report.visit_date,
+            ReportActivity.strategy,
+            func.count(distinct(Report.id)),
+            func.coalesce(func.sum(ReportActivity.households), 0),
+            func.coalesce(func.sum(ReportActivity.people), 0),
+        )
+        .join(ReportActivity, ReportActivity.report_id == Report.id)
+        .where(_submitted_in(span), *_in_kecamatan(kecamatan_id, joined=False))
+        .group_by(Report.visit_date, ReportActivity.strategy)
+    )
+    return [
+        (day, strategy, int(visits), int(households or 0), int(people or 0))
+        for day, strategy, visits, households, people in await session.execute(stmt)
+        if day is not None
+    ]
+
+
+async def _report_days(
+    session: AsyncSession, kecamatan_id: int | None, span: Period
+) -> dict[date, tuple[int, int]]:
+    """Day -> (reports, photos)."""
+    stmt = (
+        select(Report.visit_date, func.count(distinct(Report.id)), func.count(Photo.id))
+        .outerjoin(ReportActivity, ReportActivity.report_id == Report.id)
+        .outerjoin(Photo, Photo.activity_id == ReportActivity.id)
+        .where(_submitted_in(span), *_in_kecamatan(kecamatan_id, joined=False))
+        .group_by(Report.visit_date)
+    )
+    return {
+        day: (int(reports), int(photos))
+        for day, reports, photos in await session.execute(stmt)
+        if day is not None
+    }
+
+
+def _figures(
+    period: Period,
+    by_strategy: Sequence[tuple[date, str | None, int, int, int]],
+    by_day: dict[date, tuple[int, int]],
+) -> Figures:
+    visits = dict.fromkeys(STRATEGIES, 0)
+    households = dict.fromkeys(STRATEGIES, 0)
+    total_households = total_people = 0
+    for day, strategy, reports, hh, people in by_strategy:
+        if day not in period:
+            continue
+        # Activities without a strategy (never in a submitted report today) still reached
+        # people: they count in the totals, not under a strategy.
+        total_households += hh
+        total_people += people
+        if strategy in visits:
+            visits[strategy] += reports
+            households[strategy] += hh
+    return Figures(
+        visits=sum(reports for day, (reports, _) in by_day.items() if day in period),
+        households=total_households,
+        people=total_people,
+        photos=sum(photos for day, (_, photos) in by_day.items() if day in period),
+        strategies=tuple(StrategyFigures(s, visits[s], households[s]) for s in STRATEGIES),
+    )
+
+
+@dataclass(frozen=True)
+class _Assigned:
+    village_id: int
+    village: str
+    kecamatan_code: str
+    kecamatan: str
+    agency_id: int
+    agency: str
+
+
+def _active_on(day: date) -> Any:
+    return and_(
+        Agency.active,
+        or_(Assignment.starts_on.is_(None), Assignment.starts_on <= day),
+        or_(Assignment.ends_on.is_(None), Assignment.ends_on >= day),
+    )
+
+
+async def _assignments(
+    session: AsyncSession, kecamatan_id: int | None, today: date
+) -> list[_Assigned]:
+    """Every active (agency, village) pair in scope, with the names the digest shows."""
+    stmt = (
+        select(
+            Village.id,
+            Village.name,
+            Kecamatan.code,
+            Kecamatan.name,
+            Agency.id,
+            func.coalesce(Agency.short_name, Agency.name),
+        )
+        .select_from(Assignment)
+        .join(Village, Village.id == Assignment.village_id)
+        .join(Kecamatan, Kecamatan.id == Village.kecamatan_id)
+        .join(Agency, Agency.id == Assignment.agency_id)
+        .where(_active_on(today))
+    )
+    if kecamatan_id is not None:
+        stmt = stmt.where(Village.kecamatan_id == kecamatan_id)
+    return [_Assigned(*row) for row in await session.execute(stmt)]
+
+
+async def _visits_by_village_agency(
+    session: AsyncSession, kecamatan_id: int | None, period: Period, today: date
+) -> list[tuple[int, int, int, date | None]]:
+    """(village, agency, reports in the period, last visit up to today) for every pair that
+    ever reported in scope; villages and idle agencies are both read from these rows."""
+    in_period = case((Report.visit_date.between(period.start, period.end), 1), else_=0)
+    stmt = (
+        select(
+            Report.village_id,
+            Report.agency_id,
+            func.sum(in_period),
+            func.max(Report.visit_date),
+        )
+        .where(
+            Report.status == ReportStatus.SUBMITTED,
+            Report.visit_date <= today,
+            *_in_kecamatan(kecamatan_id, joined=False),
+        )
+        .group_by(Report.village_id, Report.agency_id)
+    )
+    return [
+        (village_id, agency_id, int(visits or 0), last)
+        for village_id, agency_id, visits, last in await session.execute(stmt)
+        if village_id is not None
+    ]
+
+
+def _villages_and_idle(
+    assigned: Sequence[_Assigned],
+    visited: Sequence[tuple[int, int, int, date | None]],
+    today: date,
+    idle_days: int,
+) -> tuple[tuple[VillageRow, ...], tuple[IdleAgency, ...]]:
+    village_visits: dict[int, int] = defaultdict(int)
+    village_last: dict[int, date] = {}
+    agency_last: dict[int, date] = {}
+    for village_id, agency_id, visits, last in visited:
+        village_visits[village_id] += visits
+        if last is None:
+            continue
+        if village_id not in village_last or last > village_last[village_id]:
+            village_last[village_id] = last
+        if agency_id not in agency_last or last > agency_last[agency_id]:
+            agency_last[agency_id] = last
+
+    by_village: dict[int, list[_Assigned]] = defaultdict(list)
+    by_agency: dict[int, list[_Assigned]] = defaultdict(list)
+    for pair in assigned:
+        by_village[pair.village_id].append(pair)
+        by_agency[pair.agency_id].append(pair)
+
+    villages = [
+        VillageRow(
+            village_id=village_id,
+            village=pairs[0].village,
+            kecamatan=pairs[0].kecamatan,
+            agencies=tuple(sorted({p.agency for p in pairs}, key=str.casefold)),
+            visits=village_visits.get(village_id, 0),
+            last_visit=village_last.get(village_id),
+        )
+        for village_id, pairs in by_village.items()
+    ]
+    villages.sort(key=lambda v: (v.kecamatan.casefold(), v.village.casefold(), v.village_id))
+
+    # A visit on this day or later keeps an agency off the list.
+    fresh_from = today - timedelta(days=idle_days - 1)
+    idle = [
+        IdleAgency(
+            agency_id=agency_id,
+            agency=pairs[0].agency,
+            villages=tuple(sorted({p.village for p in pairs}, key=str.casefold)),
+            last_visit=agency_last.get(agency_id),
+        )
+        for agency_id, pairs in by_agency.items()
+        if agency_id not in agency_last or agency_last[agency_id] < fresh_from
+    ]
+    # Longest silence first: never visited, then the oldest last visit.
+    idle.sort(key=lambda a: (a.last_visit or date.min, a.agency.casefold(), a.agency_id))
+    return tuple(villages), tuple(idle)
+
+
+async def _series_days(
+    session: AsyncSession, kecamatan_id: int | None, span: Period
+) -> list[tuple[date, str | int | None, int]]:
+    """(day, key, reports): keyed by strategy for a kecamatan, by kecamatan id for the
+    regency."""
+    if kecamatan_id is not None:
+        by_strategy = (
+            select(Report.visit_date, ReportActivity.strategy, func.count(distinct(Report.id)))
+            .join(ReportActivity, ReportActivity.report_id == Report.id)
+            .where(_submitted_in(span), *_in_kecamatan(kecamatan_id, joined=False))
+            .group_by(Report.visit_date, ReportActivity.strategy)
+        )
+        rows: list[tuple[date | None, str | int | None, int]] = [
+            (day, key, n) for day, key, n in await session.execute(by_strategy)
+        ]
+    else:
+        by_kecamatan = (
+            select(Report.visit_date, Village.kecamatan_id, func.count(Report.id))
+            .join(Village, Village.id == Report.village_id)
+            .where(_submitted_in(span))
+            .group_by(Report.visit_date, Village.kecamatan_id)
+        )
+        rows = [(day, key, n) for day, key, n in await session.execute(by_kecamatan)]
+    return [(day, key, int(n)) for day, key, n in rows if day is not None]
+
+
+def _series(
+    kecamatan_id: int | None,
+    kecamatan: Sequence[tuple[int, str, str]],
+    villages: Sequence[VillageRow],
+    rows: Sequence[tuple[date, str | int | None, int]],
+    first_week_start: date,
+    weeks: int,
+) -> Series:
+    starts = [first_week_start + timedelta(weeks=i) for i in range(weeks)]
+    by: Literal["strategy", "kecamatan"]
+    if kecamatan_id is not None:
+        by = "strategy"
+        keys = list(STRATEGIES)
+        key_of: dict[str | int | None, str] = {s: s for s in STRATEGIES}
+    else:
+        by = "kecamatan"
+        # Kecamatan with assisted villages or visits; the others would only crowd the legend.
+        names = {k_id: name for k_id, _, name in kecamatan}
+        shown = {v.kecamatan for v in villages} | {
+            names[key] for _, key, n in rows if n and key in names
+        }
+        keys = [name for _, _, name in kecamatan if name in shown]
+        key_of = {k_id: name for k_id, name in names.items()}
+    index = {key: i for i, key in enumerate(keys)}
+    counts = [[0] * len(keys) for _ in starts]
+    for day, key, n in rows:
+        week = (day - first_week_start).days // 7
+        name = key_of.get(key)
+        if 0 <= week < weeks and name is not None and name in index:
+            counts[week][index[name]] += n
+    return Series(
+        by=by,
+        keys=tuple(keys),
+        weeks=tuple(SeriesWeek(start, tuple(c)) for start, c in zip(starts, counts, strict=True)),
+    )
+
+
+async def _photos(
+    session: AsyncSession, kecamatan_id: int | None, period: Period, limit: int
+) -> tuple[DigestPhoto, ...]:
+    """Up to `limit` photos of the period: the first photo of each report, newest visits
+    first, then second photos and so on, so the collage shows as many visits as it can."""
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=Report.id,
+            order_by=(ReportActivity.position, ReportActivity.id, Photo.id),
+        )
+        .label("rank")
+    )
+    ranked_stmt = (
+        select(
+            Photo.id.label("photo_id"),
+            Report.id.label("report_id"),
+            Photo.archive_path,
+            Photo.thumb_path,
+            Village.name.label("village"),
+            Report.visit_date,
+            Report.submitted_at,
+            rank,
+        )
+        .select_from(Report)
+        .join(ReportActivity, ReportActivity.report_id == Report.id)
+        .join(Photo, Photo.activity_id == ReportActivity.id)
+        .join(Village, Village.id == Report.village_id)
+        .where(_submitted_in(period), *_in_kecamatan(kecamatan_id, joined=True))
+    )
+    ranked = ranked_stmt.subquery()
+    stmt = (
+        select(
+            ranked.c.photo_id,
+            ranked.c.report_id,
+            ranked.c.archive_path,
+            ranked.c.thumb_path,
+            ranked.c.village,
+            ranked.c.visit_date,
+        )
+        .order_by(
+            ranked.c.rank,
+            ranked.c.visit_date.desc(),
+            ranked.c.submitted_at.desc(),
+            ranked.c.report_id.desc(),
+        )
+        .limit(max(limit, 0))
+    )
+    # Untyped rows: the subquery's columns carry no Python types.
+    result: Sequence[Any] = (await session.execute(stmt)).all()
+    return tuple(DigestPhoto(*row) for row in result)
+
+
+async def _rows(
+    session: AsyncSession, kecamatan_id: int | None, period: Period
+) -> tuple[XlsxRow, ...]:
+    photo_count = (
+        select(func.count(Photo.id))
+        .where(Photo.activity_id == ReportActivity.id)
+        .correlate(ReportActivity)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(
+            Report.reference,
+            Report.visit_date,
+            Report.submitted_at,
+            Village.name,
+            Kecamatan.name,
+            func.coalesce(Agency.short_name, Agency.name),
+            User.full_name,
+            ReportActivity.strategy,
+            ReportActivity.activity,
+            ReportActivity.activity_other,
+            ReportActivity.households,
+            ReportActivity.people,
+            ReportActivity.description,
+            photo_count,
+            Report.latitude,
+            Report.longitude,
+        )
+        .select_from(Report)
+        .join(ReportActivity, ReportActivity.report_id == Report.id)
+        .join(Village, Village.id == Report.village_id)
+        .join(Kecamatan, Kecamatan.id == Village.kecamatan_id)
+        .join(Agency, Agency.id == Report.agency_id)
+        .join(User, User.id == Report.user_id)
+        .where(_submitted_in(period), *_in_kecamatan(kecamatan_id, joined=True))
+        .order_by(
+            Report.visit_date,
+            Report.submitted_at,
+            Report.id,
+            ReportActivity.position,
+            ReportActivity.id,
+        )
+    )
+    # The columns are those of XlsxRow, in its order; visit_date is never null here (the
+    # WHERE clause bounds it), which the row's static type cannot say.
+    result: Sequence[Any] = (await session.execute(stmt)).all()
+    return tuple(XlsxRow(*row) for row in result)
