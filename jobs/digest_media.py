@@ -28,7 +28,6 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from models.activities import OTHER
 from models.digests import XLSX_COLUMNS, DigestData, DigestPhoto, XlsxRow
 
 __all__ = [
@@ -304,10 +303,6 @@ def _values(
     strategy_label: Callable[[str], str],
     activity_label: Callable[[str], str],
 ) -> list[object]:
-    if row.activity == OTHER and row.activity_other:
-        activity: str | None = row.activity_other
-    else:
-        activity = activity_label(row.activity) if row.activity else row.activity_other
     # Excel has no time zones: the time is written as the reader's wall clock.
     submitted = row.submitted_at.astimezone(tz).replace(tzinfo=None) if row.submitted_at else None
     return [
@@ -319,7 +314,9 @@ def _values(
         row.agency,
         row.staff,
         strategy_label(row.strategy) if row.strategy else None,
-        activity,
+        # "other" is labelled too (e.g. "Lainnya"); the text typed is the next column.
+        activity_label(row.activity) if row.activity else None,
+        row.activity_other,
         row.households,
         row.people,
         row.description,

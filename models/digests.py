@@ -57,7 +57,7 @@ __all__ = [
 # The three strategies in the Inpres's order: every digest shows all of them, zeros included.
 STRATEGIES: tuple[str, ...] = tuple(strategy.value for strategy in Strategy)
 
-# The spreadsheet's columns, in order; the caller passes one header per column.
+# The spreadsheet's columns, in order (XlsxRow's fields); the caller passes one header each.
 XLSX_COLUMNS: tuple[str, ...] = (
     "reference",
     "visit_date",
@@ -68,6 +68,7 @@ XLSX_COLUMNS: tuple[str, ...] = (
     "staff",
     "strategy",
     "activity",
+    "activity_other",
     "households",
     "people",
     "description",
@@ -148,11 +149,17 @@ class VillageRow:
 
 @dataclass(frozen=True)
 class IdleAgency:
-    """An agency assigned to villages in scope that has not visited them for too long."""
+    """An agency assigned to villages in scope with no visit in scope for too long.
+
+    In a kecamatan digest only its visits in that kecamatan count: an agency busy elsewhere
+    is still idle for the coordinator whose villages it neglects.
+    """
 
     agency_id: int
     agency: str
+    # Its assisted villages in scope.
     villages: tuple[str, ...]
+    # Its last visit in scope up to `today` (to any village there, assisted or not).
     last_visit: date | None
 
 
@@ -273,10 +280,10 @@ async def digest_data(
 ) -> DigestData:
     """Everything a coordinator's digest shows, for one kecamatan or (None) the regency.
 
-    `today` decides which assignments are active and which agencies count as idle: one with
-    no visit in the `idle_days` days ending `today` (so with `idle_days=14`, a visit 13 days
-    ago keeps an agency off the list and one 14 days ago does not). Raises LookupError for an
-    unknown kecamatan.
+    `today` decides which assignments are active (started, not ended, of an agency still
+    active) and which agencies count as idle: those with no visit in the `idle_days` days
+    ending `today` (with `idle_days=14`, a visit 13 days ago keeps an agency off the list and
+    one 14 days ago does not). Raises LookupError for an unknown kecamatan.
     """
     if idle_days < 1 or weeks < 1:
         raise ValueError("idle_days and weeks must be positive")

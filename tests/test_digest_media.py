@@ -337,7 +337,7 @@ def test_xlsx_rows_values_and_types() -> None:
         headers=HEADERS,
         sheet_title="Laporan 9/6-15/6 [minggu]",
         strategy_label=lambda key: f"S:{key}",
-        activity_label={"bantuan_sosial": "Bantuan sosial"}.__getitem__,
+        activity_label={"bantuan_sosial": "Bantuan sosial", "other": "Lainnya"}.__getitem__,
         tz=ZoneInfo("Asia/Jakarta"),
     )
     workbook = load_workbook(io.BytesIO(content))
@@ -345,7 +345,7 @@ def test_xlsx_rows_values_and_types() -> None:
     assert sheet is not None
     assert sheet.title == "Laporan 9 6-15 6  minggu"
     assert sheet.freeze_panes == "A2"
-    assert sheet.max_row == 4 and sheet.max_column == len(XLSX_COLUMNS) == 15
+    assert sheet.max_row == 4 and sheet.max_column == len(XLSX_COLUMNS) == 16
     header = [cell.value for cell in sheet[1]]
     assert header == HEADERS
     assert all(cell.font.b for cell in sheet[1])
@@ -361,6 +361,7 @@ def test_xlsx_rows_values_and_types() -> None:
         "Budi Santoso",
         f"S:{STRATEGIES[0]}",
         "Bantuan sosial",
+        None,
         1250,
         4000,
         "Pembagian sembako",
@@ -371,20 +372,21 @@ def test_xlsx_rows_values_and_types() -> None:
     cells = sheet[2]
     assert cells[1].is_date and cells[1].number_format == "yyyy-mm-dd"
     assert cells[2].is_date and cells[2].number_format == "yyyy-mm-dd hh:mm"
-    assert [type(c.value) for c in cells[9:11]] == [int, int]
-    assert cells[9].number_format == "#,##0"
-    assert isinstance(cells[13].value, float)
+    assert [type(c.value) for c in cells[10:12]] == [int, int]
+    assert cells[10].number_format == "#,##0"
+    assert isinstance(cells[14].value, float) and cells[14].number_format == "0.000000"
 
     second = [cell.value for cell in sheet[3]]
-    # "Other" shows the text typed; staff text never becomes a formula or breaks the file.
-    assert second[8] == "Kerja bakti"
-    assert second[10] is None
-    assert second[11] == '=HYPERLINK("http://x") and a bell'
-    assert sheet.cell(row=3, column=12).data_type == "s"
-    assert second[13:] == [None, None]
+    # "Other" is followed by the text typed; staff text never becomes a formula or breaks
+    # the file.
+    assert second[8:10] == ["Lainnya", "Kerja bakti"]
+    assert second[11] is None
+    assert second[12] == '=HYPERLINK("http://x") and a bell'
+    assert sheet.cell(row=3, column=13).data_type == "s"
+    assert second[14:] == [None, None]
 
     third = [cell.value for cell in sheet[4]]
-    assert third[0] is None and third[2] is None and third[7] is None and third[8] is None
+    assert third[0] is None and third[2] is None and third[7:10] == [None, None, None]
     assert third[1] == datetime(2025, 6, 15)
 
     widths = {
