@@ -11,7 +11,7 @@ import warnings
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
 from telegram.warnings import PTBUserWarning
 
 from bot.concurrency import PerChatUpdateProcessor
@@ -19,9 +19,20 @@ from bot.context import AppContext, DampinganApplication
 from bot.i18n import Translator
 from bot.persistence import DraftPersistence
 from bot.settings import Settings
-from handlers import access, help, history, invitations, language, registration, report
+from handlers import (
+    access,
+    help,
+    history,
+    invitations,
+    language,
+    pause,
+    registration,
+    report,
+    schedules,
+    summary,
+)
 from handlers.errors import on_error
-from jobs import maintenance, menus
+from jobs import maintenance, menus, schedule
 from models import reports
 from models.db import make_engine, make_sessionmaker
 from models.photos import PhotoStore
@@ -52,6 +63,9 @@ def build_application(settings: Settings) -> DampinganApplication:
         .base_file_url(f"{api}/file/bot")
         .context_types(ContextTypes(context=AppContext))
         .concurrent_updates(PerChatUpdateProcessor())
+        # Telegram's overall limit (about 30 messages a second); a 429 is waited out and
+        # retried. Private chats are paced per chat by jobs/delivery.py.
+        .rate_limiter(AIORateLimiter(overall_max_rate=30, overall_time_period=1, max_retries=3))
         # Only the report form's state is persisted, and it is read from the drafts.
         .persistence(DraftPersistence({report.NAME: draft_steps}))
         .defaults(
@@ -88,7 +102,10 @@ def _register(application: DampinganApplication) -> None:
             # answer input meant for it; commands it does not know pass through.
             *report.handlers(),
             *history.handlers(),
+            *pause.handlers(),
             *invitations.handlers(),
+            *schedules.handlers(),
+            *summary.handlers(),
             *language.handlers(),
             *help.handlers(),
             *help.fallback_handlers(),
@@ -104,6 +121,8 @@ async def _post_init(application: DampinganApplication) -> None:
     assert application.job_queue is not None
     application.job_queue.run_once(menus.refresh_menus, when=0, name="menus.refresh")
     maintenance.schedule(application)
+    if application.settings.scheduled_jobs:
+        await schedule.install(application)
     _LOG.info("Dampingan started as @%s", application.bot.username)
 
 

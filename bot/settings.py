@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Asia/Jakarta", alias="DAMPINGAN_TIMEZONE")
     language: str = Field(default="id", alias="DAMPINGAN_LANGUAGE")
     invitation_days: int = Field(default=7, ge=1, le=90, alias="DAMPINGAN_INVITATION_DAYS")
+    # Off for a second instance or for tests: no weekly jobs, no catch-up at start.
+    scheduled_jobs: bool = Field(default=True, alias="DAMPINGAN_SCHEDULED_JOBS")
     report_max_age_days: int = Field(
         default=30, ge=1, le=366, alias="DAMPINGAN_REPORT_MAX_AGE_DAYS"
     )

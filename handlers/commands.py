@@ -28,14 +28,17 @@ COMMANDS: dict[str, dict[str, str]] = {
     "invite": {"id": "undang", "en": "invite"},
     "report": {"id": "lapor", "en": "report"},
     "history": {"id": "riwayat", "en": "history"},
+    "pause": {"id": "jeda", "en": "pause"},
+    "schedule": {"id": "jadwal", "en": "schedule"},
+    "summary": {"id": "ringkasan", "en": "summary"},
 }
 
 _EVERYONE = ("start", "help", "language")
 ROLE_MENUS: dict[Role, tuple[str, ...]] = {
-    Role.STAFF: ("report", "history", "cancel", *_EVERYONE),
-    Role.KECAMATAN_COORDINATOR: _EVERYONE,
-    Role.REGENCY_COORDINATOR: _EVERYONE,
-    Role.ADMIN: (*_EVERYONE, "invite"),
+    Role.STAFF: ("report", "history", "cancel", "pause", *_EVERYONE),
+    Role.KECAMATAN_COORDINATOR: ("summary", *_EVERYONE),
+    Role.REGENCY_COORDINATOR: ("summary", *_EVERYONE),
+    Role.ADMIN: (*_EVERYONE, "invite", "schedule", "summary"),
 }
 # What a person who is not registered yet sees in the menu.
 GUEST_MENU = ("start", "help")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, select, update
+from sqlalchemy import ForeignKey, String, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -152,3 +152,63 @@ async def claim_invitation(session: AsyncSession, invitation: Invitation, user: 
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0) == 1)
+
+
+async def staff_to_remind(session: AsyncSession, *, since: date, today: date) -> Sequence[User]:
+    """Active staff, reminders not paused, of agencies with a village assigned today and no
+    submitted report with a visit from `since` to `today` (for any of their villages)."""
+    from models.agencies import Assignment
+    from models.reports import Report, ReportStatus
+
+    assigned = (
+        select(Assignment.id)
+        .where(
+            Assignment.agency_id == User.agency_id,
+            or_(Assignment.starts_on.is_(None), Assignment.starts_on <= today),
+            or_(Assignment.ends_on.is_(None), Assignment.ends_on >= today),
+        )
+        .exists()
+    )
+    reported = (
+        select(Report.id)
+        .where(
+            Report.agency_id == User.agency_id,
+            Report.status == ReportStatus.SUBMITTED,
+            Report.visit_date >= since,
+            Report.visit_date <= today,
+        )
+        .exists()
+    )
+    stmt = (
+        select(User)
+        .where(
+            User.active,
+            User.role == Role.STAFF,
+            User.agency_id.is_not(None),
+            or_(User.reminders_paused_until.is_(None), User.reminders_paused_until < today),
+            assigned,
+            ~reported,
+        )
+        .order_by(User.id)
+    )
+    return (await session.scalars(stmt)).all()
+
+
+async def admins(session: AsyncSession) -> Sequence[User]:
+    return await list_users(session, role=Role.ADMIN)
+
+
+async def coordinators(session: AsyncSession) -> Sequence[User]:
+    """Active kecamatan coordinators (with their kecamatan) and regency coordinators."""
+    stmt = (
+        select(User)
+        .where(
+            User.active,
+            or_(
+                and_(User.role == Role.KECAMATAN_COORDINATOR, User.kecamatan_id.is_not(None)),
+                User.role == Role.REGENCY_COORDINATOR,
+            ),
+        )
+        .order_by(User.id)
+    )
+    return (await session.scalars(stmt)).all()

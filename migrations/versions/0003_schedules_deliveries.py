@@ -58,7 +58,9 @@ def upgrade() -> None:
             ["user_id"], ["app_user.id"], name=op.f("fk_delivery_user_id_app_user")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_delivery")),
-        sa.UniqueConstraint("kind", "period", "user_id", name=op.f("uq_delivery_kind_period_user_id")),
+        sa.UniqueConstraint(
+            "kind", "period", "user_id", name=op.f("uq_delivery_kind_period_user_id")
+        ),
     )
     op.create_index(op.f("ix_delivery_period"), "delivery", ["period"])
     op.create_index(op.f("ix_delivery_user_id"), "delivery", ["user_id"])

@@ -88,6 +88,8 @@ async def harness(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
             DATABASE_URL=db_url,
             DAMPINGAN_DATA_DIR=tmp_path / "data",
             DAMPINGAN_ADMIN_IDS=str(ADMIN_ID),
+            # Weekly jobs are driven by the tests with a chosen clock, not by the wall clock.
+            DAMPINGAN_SCHEDULED_JOBS=False,
         )
         app = await _start(settings)
         h = Harness(sandbox, app, settings, db_url)

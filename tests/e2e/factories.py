@@ -7,7 +7,7 @@ import random
 from datetime import datetime
 
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from models.agencies import Agency
 from models.users import Role, User
@@ -19,7 +19,11 @@ async def add_staff(
 ) -> None:
     """Registers a field staff member directly (registration itself is tested elsewhere)."""
     async with h.db() as session:
-        agency = await session.scalar(select(Agency).where(Agency.short_name == agency_short_name))
+        agency = await session.scalar(
+            select(Agency).where(
+                or_(Agency.short_name == agency_short_name, Agency.name == agency_short_name)
+            )
+        )
         assert agency is not None, agency_short_name
         session.add(
             User(

@@ -84,6 +84,7 @@ async def test_admin_invites_staff_who_joins(harness: Harness) -> None:
         "lapor",
         "riwayat",
         "batal",
+        "jeda",
         "start",
         "bantuan",
         "bahasa",
@@ -188,6 +189,8 @@ async def test_language_switch_changes_replies_and_menu(harness: Harness) -> Non
         "help",
         "language",
         "invite",
+        "schedule",
+        "summary",
     ]
     async with harness.db() as session:
         user = await get_user(session, ADMIN_ID)

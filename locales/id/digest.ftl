@@ -1,0 +1,40 @@
+## The weekly digest and /ringkasan.
+
+digest-scope-kecamatan = Kecamatan { $kecamatan }
+digest-scope-regency = Kabupaten Pemalang
+digest-never = belum pernah
+digest-no-villages = (belum ada desa dampingan)
+digest-no-idle = Tidak ada. 👍
+digest-text =
+    📊 <b>Ringkasan Dampingan — { $scope }</b>
+    { $start } – { $end }
+
+    🚶 Kunjungan: <b>{ $visits }</b> (periode sebelumnya { $visits_before }, { $visits_change })
+    👪 Keluarga dijangkau: <b>{ $households }</b> (sebelumnya { $households_before }, { $households_change }) · { $people } jiwa
+    📷 Foto: { $photos } (sebelumnya { $photos_before })
+
+    <b>Per strategi</b>
+    { $strategies }
+
+    <b>Desa/kelurahan dampingan</b>
+    { $villages }
+
+    <b>⚠️ Perangkat daerah tanpa kunjungan { $idle_days } hari</b>
+    { $idle }
+digest-strategy-line = • { $strategy }: { $visits } kunjungan, { $households } KK (sebelumnya { $before } kunjungan)
+digest-village-line = • { $village } ({ $kecamatan }) — { $agencies }: { $visits } kunjungan, terakhir { $last }
+digest-idle-line = • { $agency } ({ $villages }) — kunjungan terakhir { $last }
+digest-chart-title-strategy = Kunjungan per minggu menurut strategi
+digest-chart-title-kecamatan = Kunjungan per minggu menurut kecamatan
+digest-chart-caption = 📈 Kunjungan per minggu, { $weeks } minggu terakhir.
+digest-collage-caption = 📷 { $count } foto kegiatan pada periode ini.
+digest-xlsx-caption = 📎 Daftar laporan periode ini ({ $rows } baris kegiatan).
+digest-xlsx-sheet = Laporan
+digest-xlsx-headers = Nomor|Tanggal kunjungan|Dikirim|Desa/kelurahan|Kecamatan|Perangkat daerah|Petugas|Strategi|Kegiatan|Kegiatan lain|KK|Jiwa|Uraian|Foto|Lintang|Bujur
+
+summary-choose = Ringkasan untuk periode apa?
+summary-this-week = Minggu ini
+summary-last-week = Minggu lalu
+summary-this-month = Bulan ini
+summary-not-allowed = Ringkasan hanya untuk koordinator dan admin.
+summary-preparing = ⏳ Menyiapkan ringkasan…
