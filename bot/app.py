@@ -65,7 +65,11 @@ def build_application(settings: Settings) -> DampinganApplication:
         .concurrent_updates(PerChatUpdateProcessor())
         # Telegram's overall limit (about 30 messages a second); a 429 is waited out and
         # retried. Private chats are paced per chat by jobs/delivery.py.
-        .rate_limiter(AIORateLimiter(overall_max_rate=30, overall_time_period=1, max_retries=3))
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=settings.send_rate, overall_time_period=1, max_retries=3
+            )
+        )
         # Only the report form's state is persisted, and it is read from the drafts.
         .persistence(DraftPersistence({report.NAME: draft_steps}))
         .defaults(

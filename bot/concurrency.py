@@ -14,11 +14,13 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from models.db import UPDATES_IN_FLIGHT
+
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Serialises updates per chat (FIFO), with at most `max_concurrent_updates` in flight."""
 
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
+    def __init__(self, max_concurrent_updates: int = UPDATES_IN_FLIGHT) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Asia/Jakarta", alias="DAMPINGAN_TIMEZONE")
     language: str = Field(default="id", alias="DAMPINGAN_LANGUAGE")
     invitation_days: int = Field(default=7, ge=1, le=90, alias="DAMPINGAN_INVITATION_DAYS")
+    # Telegram's limits: about 30 messages a second overall, one a second per chat.
+    send_rate: float = Field(default=30, gt=0, le=1000, alias="DAMPINGAN_SEND_RATE")
+    chat_send_rate: float = Field(default=1, gt=0, le=100, alias="DAMPINGAN_CHAT_SEND_RATE")
     # Off for a second instance or for tests: no weekly jobs, no catch-up at start.
     scheduled_jobs: bool = Field(default=True, alias="DAMPINGAN_SCHEDULED_JOBS")
     report_max_age_days: int = Field(

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.context import AppContext
+from bot.i18n import pick_language
 
 _LOG = logging.getLogger(__name__)
 
@@ -18,7 +19,14 @@ async def on_error(update: object, context: AppContext) -> None:
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     try:
-        await context.bot.send_message(update.effective_chat.id, context.t("error-generic"))
-    except (TelegramError, RuntimeError):
-        # The chat may be unreachable or we may be outside an update scope; the log has it.
+        text = context.t("error-generic")
+    except RuntimeError:
+        # The failure came before the update's scope opened (e.g. no database connection):
+        # answer in the language of the person's Telegram app.
+        user = update.effective_user
+        lang = pick_language(user.language_code if user else None, context.settings.language)
+        text = context.app.translator(lang, "error-generic")
+    try:
+        await context.bot.send_message(update.effective_chat.id, text)
+    except TelegramError:
         _LOG.warning("could not tell chat %s about the error", update.effective_chat.id)

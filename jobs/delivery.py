@@ -22,6 +22,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.context import DampinganApplication
 from models.base import utcnow
+from models.db import DELIVERIES_IN_FLIGHT
 from models.deliveries import DeliveryStatus, claim
 from models.users import User
 
@@ -62,20 +63,17 @@ class Deliverer:
     """Delivers parts to people, recording progress; one instance per run."""
 
     def __init__(
-        self,
-        application: DampinganApplication,
-        *,
-        per_chat_per_second: float = 1.0,
-        retries: int = 4,
-        backoff: float = 1.0,
-        concurrency: int = 30,
+        self, application: DampinganApplication, *, retries: int = 4, backoff: float = 1.0
     ) -> None:
         self.app = application
         self.retries = retries
         self.backoff = backoff
-        self._per_chat = per_chat_per_second
+        self._per_chat = application.settings.chat_send_rate
         self._limiters: dict[int, AsyncLimiter] = {}
-        self._slots = asyncio.Semaphore(concurrency)
+        # As many people in flight as the overall rate can serve in a second (more would
+        # only queue inside the rate limiter), leaving database connections for updates.
+        in_flight = min(int(application.settings.send_rate), DELIVERIES_IN_FLIGHT)
+        self._slots = asyncio.Semaphore(max(1, in_flight))
 
     async def fan_out(
         self, kind: str, period: str, users: Sequence[User], build: PartsBuilder
@@ -85,7 +83,14 @@ class Deliverer:
 
         async def one(user: User) -> None:
             async with self._slots:
-                result.outcomes[user.telegram_id] = await self.deliver(kind, period, user, build)
+                try:
+                    outcome = await self.deliver(kind, period, user, build)
+                except Exception:
+                    # Anything unexpected (a database error) is this person's failure; it
+                    # must not end the run while the others are still being sent.
+                    _LOG.exception("delivery of %s %s to %s failed", kind, period, user.id)
+                    outcome = Outcome.FAILED
+                result.outcomes[user.telegram_id] = outcome
 
         await asyncio.gather(*(one(user) for user in users))
         return result
@@ -96,14 +101,28 @@ class Deliverer:
         async with self.app.scope() as scope:
             session = scope.session
             delivery = await claim(session, kind, period, user.id)
+            # End the read transaction: no connection is held while waiting for Telegram.
+            await session.commit()
             if delivery.status in (DeliveryStatus.SENT, DeliveryStatus.BLOCKED):
                 return Outcome.ALREADY
             parts = await build(user)
+
+            async def send_and_record(index: int) -> None:
+                await self._send(user.telegram_id, parts[index])
+                delivery.parts_sent = index + 1
+                await session.commit()
+
             try:
                 for index in range(delivery.parts_sent, len(parts)):
-                    await self._send(user.telegram_id, parts[index])
-                    delivery.parts_sent = index + 1
-                    await session.commit()
+                    # A stop (cancellation) waits for the part in flight to be recorded, so
+                    # a graceful restart never sends a part twice; only a hard kill during
+                    # the call can.
+                    step = asyncio.ensure_future(send_and_record(index))
+                    try:
+                        await asyncio.shield(step)
+                    except asyncio.CancelledError:
+                        await step
+                        raise
             except Forbidden:
                 _LOG.warning("%s blocked the bot; marked inactive", user.telegram_id)
                 delivery.status = DeliveryStatus.BLOCKED
@@ -156,11 +175,20 @@ class Deliverer:
         await send_part(self.app.bot, chat_id, part)
 
 
+# An upload answered late would be retried as a time-out and arrive twice; give Telegram
+# time to process it rather than PTB's default 5 seconds.
+UPLOAD_READ_TIMEOUT = 30.0
+
+
 async def send_part(bot: Bot, chat_id: int, part: Part) -> None:
     """Sends one part as the kind of message it is."""
     if part.photo is not None:
         await bot.send_photo(
-            chat_id, part.photo, caption=part.caption, reply_markup=part.reply_markup
+            chat_id,
+            part.photo,
+            caption=part.caption,
+            reply_markup=part.reply_markup,
+            read_timeout=UPLOAD_READ_TIMEOUT,
         )
     elif part.document is not None:
         await bot.send_document(
@@ -168,6 +196,7 @@ async def send_part(bot: Bot, chat_id: int, part: Part) -> None:
             InputFile(part.document, filename=part.filename),
             caption=part.caption,
             reply_markup=part.reply_markup,
+            read_timeout=UPLOAD_READ_TIMEOUT,
         )
     else:
         assert part.text is not None

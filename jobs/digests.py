@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -98,9 +98,9 @@ def digest_text(app: DampinganApplication, data: DigestData, lang: str) -> str:
         )
         for idle in data.idle_agencies
     ]
-    return t(
+    header = t(
         lang,
-        "digest-text",
+        "digest-header",
         scope=scope,
         start=long_date(data.period.start, lang),
         end=long_date(data.period.end, lang),
@@ -113,11 +113,23 @@ def digest_text(app: DampinganApplication, data: DigestData, lang: str) -> str:
         people=number(now.people, lang),
         photos=number(now.photos, lang),
         photos_before=number(before.photos, lang),
-        strategies=Raw("\n".join(strategies)),
-        villages=Raw("\n".join(villages) or t(lang, "digest-no-villages")),
-        idle_days=data.idle_days,
-        idle=Raw("\n".join(idle) or t(lang, "digest-no-idle")),
     )
+    # Sections are joined here, not inside one Fluent message: Fluent caps a placeable at
+    # 1,000 characters, and a regency has 223 villages.
+    sections = [
+        header,
+        "\n".join([t(lang, "digest-title-strategies"), *strategies]),
+        "\n".join(
+            [t(lang, "digest-title-villages"), *(villages or [t(lang, "digest-no-villages")])]
+        ),
+        "\n".join(
+            [
+                t(lang, "digest-title-idle", idle_days=data.idle_days),
+                *(idle or [t(lang, "digest-no-idle")]),
+            ]
+        ),
+    ]
+    return "\n\n".join(sections)
 
 
 async def labels_for(session: AsyncSession, app: DampinganApplication, lang: str) -> Labels:
@@ -130,7 +142,11 @@ async def labels_for(session: AsyncSession, app: DampinganApplication, lang: str
 
 
 def _render_files(
-    data: DigestData, labels: Labels, texts: Mapping[str, str], open_photo: Callable[[str], Path]
+    data: DigestData,
+    labels: Labels,
+    texts: Mapping[str, str],
+    open_photo: Callable[[str], Path],
+    tz: tzinfo,
 ) -> tuple[bytes, bytes | None, bytes]:
     """The chart, the collage and the spreadsheet: CPU work, run in a thread."""
     lang = labels.lang
@@ -142,6 +158,7 @@ def _render_files(
         title=texts["chart_title"],
         series_labels=series_labels,
         week_label=lambda day: short_date(day, lang),
+        number=lambda value: number(value, lang),
     )
 
     def photo_label(photo: DigestPhoto) -> str:
@@ -154,6 +171,7 @@ def _render_files(
         sheet_title=texts["sheet"],
         strategy_label=lambda key: labels.strategy.get(key, key),
         activity_label=lambda key: labels.activity.get(key, key),
+        tz=tz,
     )
     return chart, collage, xlsx
 
@@ -179,7 +197,7 @@ async def build_parts(
         "sheet": t(lang, "digest-xlsx-sheet"),
     }
     chart, collage, xlsx = await asyncio.to_thread(
-        _render_files, data, labels, texts, app.photo_store.path
+        _render_files, data, labels, texts, app.photo_store.path, app.settings.tz
     )
     parts = [Part(text=piece) for piece in split_message(digest_text(app, data, lang))]
     caption, rest = fit_caption(t(lang, "digest-chart-caption", weeks=len(data.series.weeks)))

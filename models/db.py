@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import event
@@ -46,9 +48,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# Every update in flight and every delivery in flight may hold a connection while it waits
+# for Telegram; bot/concurrency.py and jobs/delivery.py cap both so that together they
+# stay below this (a PostgreSQL server allows 100 by default).
+POOL_SIZE, POOL_OVERFLOW = 10, 50
+MAX_CONNECTIONS = POOL_SIZE + POOL_OVERFLOW
+UPDATES_IN_FLIGHT = 32
+DELIVERIES_IN_FLIGHT = 24
+
+
 def make_engine(url: str) -> AsyncEngine:
     target = async_url(url)
-    engine = create_async_engine(target, pool_pre_ping=target.get_backend_name() != "sqlite")
+    engine = create_async_engine(
+        target,
+        pool_pre_ping=target.get_backend_name() != "sqlite",
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
+    )
     if target.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
@@ -59,5 +75,64 @@ def add_sqlite_pragmas(engine: Engine) -> None:
         event.listen(engine, "connect", _sqlite_pragmas)
 
 
+class _SQLiteSession(AsyncSession):
+    """Writes one transaction at a time. SQLite has a single writer, and with an async
+    driver a transaction's statements and its COMMIT are separate hops through the event
+    loop: under load, the writer holding SQLite's lock waits for the loop while the others
+    give up with "database is locked". Here a session takes an asyncio lock when it starts
+    writing (flush, or an UPDATE/DELETE/INSERT statement) and gives it back when the
+    transaction ends, so writers queue in asyncio and SQLite never has to make them wait.
+    Autoflush is off (see make_sessionmaker): every write goes through these methods."""
+
+    write_lock: asyncio.Lock
+    _writing = False
+
+    async def _start_writing(self) -> None:
+        if not self._writing:
+            await self.write_lock.acquire()
+            self._writing = True
+
+    def _stop_writing(self) -> None:
+        if self._writing:
+            self._writing = False
+            self.write_lock.release()
+
+    async def flush(self, objects: Sequence[Any] | None = None) -> None:
+        await self._start_writing()
+        await super().flush(objects)
+
+    async def execute(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
+        if getattr(statement, "is_dml", False):
+            await self._start_writing()
+        return await super().execute(statement, *args, **kwargs)
+
+    async def commit(self) -> None:
+        await self._start_writing()
+        try:
+            await super().commit()
+        finally:
+            self._stop_writing()
+
+    async def rollback(self) -> None:
+        try:
+            await super().rollback()
+        finally:
+            self._stop_writing()
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            self._stop_writing()
+
+
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    """Sessions that keep objects usable after commit and write only when told to (no
+    autoflush), the same on both databases."""
+    if engine.dialect.name != "sqlite":
+        return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    # One lock per engine: engines are made inside the event loop that uses them.
+    session_class = type("SQLiteSession", (_SQLiteSession,), {"write_lock": asyncio.Lock()})
+    return async_sessionmaker(
+        engine, expire_on_commit=False, autoflush=False, class_=session_class
+    )

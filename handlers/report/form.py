@@ -252,8 +252,9 @@ def _step(handler: StepHandler) -> Callable[[Update, AppContext], Coroutine[Any,
         set_state(report, step=step.value, **({"edit": False} if step is Step.SUMMARY else {}))
         await context.session.commit()
         if query is not None:
+            # The answered question keeps its buttons: removing them would cost a second
+            # rate-limited call per answer, and a press on them is refused as stale anyway.
             await query.answer()
-            await _remove_buttons(update)
         notice = current_scope().extra.pop(NOTICE, None)
         if notice is not None:
             # Also takes the location keyboard away once that question is answered.

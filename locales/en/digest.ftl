@@ -5,22 +5,16 @@ digest-scope-regency = Kabupaten Pemalang
 digest-never = never
 digest-no-villages = (no assisted village yet)
 digest-no-idle = None. 👍
-digest-text =
+digest-header =
     📊 <b>Dampingan digest — { $scope }</b>
     { $start } – { $end }
 
     🚶 Visits: <b>{ $visits }</b> (previous period { $visits_before }, { $visits_change })
     👪 Households reached: <b>{ $households }</b> (before { $households_before }, { $households_change }) · { $people } people
     📷 Photos: { $photos } (before { $photos_before })
-
-    <b>By strategy</b>
-    { $strategies }
-
-    <b>Assisted villages</b>
-    { $villages }
-
-    <b>⚠️ Agencies without a visit for { $idle_days } days</b>
-    { $idle }
+digest-title-strategies = <b>By strategy</b>
+digest-title-villages = <b>Assisted villages</b>
+digest-title-idle = <b>⚠️ Agencies without a visit for { $idle_days } days</b>
 digest-strategy-line = • { $strategy }: { $visits } visits, { $households } households (before { $before } visits)
 digest-village-line = • { $village } ({ $kecamatan }) — { $agencies }: { $visits } visits, last { $last }
 digest-idle-line = • { $agency } ({ $villages }) — last visit { $last }

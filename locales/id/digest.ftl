@@ -5,22 +5,16 @@ digest-scope-regency = Kabupaten Pemalang
 digest-never = belum pernah
 digest-no-villages = (belum ada desa dampingan)
 digest-no-idle = Tidak ada. 👍
-digest-text =
+digest-header =
     📊 <b>Ringkasan Dampingan — { $scope }</b>
     { $start } – { $end }
 
     🚶 Kunjungan: <b>{ $visits }</b> (periode sebelumnya { $visits_before }, { $visits_change })
     👪 Keluarga dijangkau: <b>{ $households }</b> (sebelumnya { $households_before }, { $households_change }) · { $people } jiwa
     📷 Foto: { $photos } (sebelumnya { $photos_before })
-
-    <b>Per strategi</b>
-    { $strategies }
-
-    <b>Desa/kelurahan dampingan</b>
-    { $villages }
-
-    <b>⚠️ Perangkat daerah tanpa kunjungan { $idle_days } hari</b>
-    { $idle }
+digest-title-strategies = <b>Per strategi</b>
+digest-title-villages = <b>Desa/kelurahan dampingan</b>
+digest-title-idle = <b>⚠️ Perangkat daerah tanpa kunjungan { $idle_days } hari</b>
 digest-strategy-line = • { $strategy }: { $visits } kunjungan, { $households } KK (sebelumnya { $before } kunjungan)
 digest-village-line = • { $village } ({ $kecamatan }) — { $agencies }: { $visits } kunjungan, terakhir { $last }
 digest-idle-line = • { $agency } ({ $villages }) — kunjungan terakhir { $last }
