@@ -37,6 +37,13 @@ async def add_staff(
         await session.commit()
 
 
+async def add_agency(h: HasDatabase, name: str) -> None:
+    """An agency with no village assigned (yet)."""
+    async with h.db() as session:
+        session.add(Agency(name=name, kind="dinas"))
+        await session.commit()
+
+
 def jpeg(
     width: int = 640, height: int = 480, *, seed: int = 0, exif: Image.Exif | None = None
 ) -> bytes:

@@ -9,14 +9,13 @@ from sqlalchemy import select
 
 from jobs.reminders import send_reminders
 from jobs.schedule import JOB_NAMES
-from models.agencies import Agency
 from models.audit import AuditEntry
 from models.deliveries import Delivery, DeliveryStatus
 from models.reports import Report, ReportActivity, ReportStatus
 from models.schedules import ScheduleKind, get_schedule
-from models.users import Role, User, get_user
+from models.users import get_user
 from tests.e2e.conftest import ADMIN_ID, Harness
-from tests.e2e.factories import add_staff
+from tests.e2e.factories import add_agency, add_staff
 from tests.e2e.flows import answer, buttons, caught_up
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -48,19 +47,9 @@ async def people(h: Harness) -> None:
     await add_staff(h, 2001, "Bappeda")
     await add_staff(h, 2002, "Dinas Kesehatan")
     await add_staff(h, 2003, "Disnaker")
+    await add_agency(h, "Dinas Perikanan")
+    await add_staff(h, 2004, "Dinas Perikanan")
     async with h.db() as session:
-        agency = Agency(name="Dinas Perikanan", kind="dinas")
-        session.add(agency)
-        await session.flush()
-        session.add(
-            User(
-                telegram_id=2004,
-                full_name="Ikan",
-                role=Role.STAFF,
-                agency_id=agency.id,
-                language="id",
-            )
-        )
         disnaker = await get_user(session, 2003)
         assert disnaker is not None
         disnaker.reminders_paused_until = FRIDAY.date() + timedelta(days=3)

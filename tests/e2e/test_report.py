@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from models.reports import Photo, Report, ReportActivity, ReportStatus
 from tests.e2e.conftest import Harness
-from tests.e2e.factories import add_staff, gps_exif, jpeg
+from tests.e2e.factories import add_agency, add_staff, gps_exif, jpeg
 from tests.e2e.flows import (
     JAKARTA,
     MONTHS_ID,
@@ -259,24 +259,8 @@ async def test_cancel_deletes_the_draft(harness: Harness) -> None:
 
 async def test_staff_without_assignment_is_told_whom_to_ask(harness: Harness) -> None:
     h = harness
-    await add_staff(h, STAFF, agency_short_name="Kecamatan Taman") if False else None
-    async with h.db() as session:
-        from models.agencies import Agency
-        from models.users import Role, User
-
-        agency = Agency(name="Dinas Perikanan", kind="dinas")
-        session.add(agency)
-        await session.flush()
-        session.add(
-            User(
-                telegram_id=2500,
-                full_name="Ikan",
-                role=Role.STAFF,
-                agency_id=agency.id,
-                language="id",
-            )
-        )
-        await session.commit()
+    await add_agency(h, "Dinas Perikanan")
+    await add_staff(h, 2500, "Dinas Perikanan")
     user = h.user(2500, "Ikan")
     reply = await answer(user, "/lapor")
     assert "belum mempunyai desa" in reply["text"] and "Bappeda" in reply["text"]
