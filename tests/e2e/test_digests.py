@@ -12,6 +12,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from jobs.digests import send_digests
+from jobs.schedule import catch_up
 from models.agencies import Agency, Assignment
 from models.deliveries import Delivery, DeliveryStatus
 from models.regions import Kecamatan, Village, VillageKind
@@ -281,3 +282,22 @@ async def test_summary_on_demand(harness: Harness) -> None:
 
     staff = h.sandbox.user(2001)
     assert "hanya untuk koordinator" in (await answer(staff, "/ringkasan"))["text"]
+
+
+async def test_digest_missed_while_down_is_sent_once_on_return(harness: Harness) -> None:
+    h = harness
+    await world(h)
+    # The bot was down on Monday 07:00 and comes back on Wednesday.
+    wednesday = datetime(2026, 12, 2, 10, 0, tzinfo=JAKARTA)
+    await catch_up(h.app, wednesday)
+    await h.sandbox.settle()
+    taman = h.sandbox.user(TAMAN_COORDINATOR)
+    [text] = texts(taman)
+    assert "23 November 2026" in text  # the week before that Monday
+    await catch_up(h.app, wednesday)  # another restart the same day
+    await h.sandbox.settle()
+    assert len(texts(taman)) == 1
+    # Twelve days later that digest is no longer due; the next one is.
+    await catch_up(h.app, datetime(2026, 12, 8, 10, 0, tzinfo=JAKARTA))
+    await h.sandbox.settle()
+    assert "30 November 2026" in texts(taman)[-1] and len(texts(taman)) == 2

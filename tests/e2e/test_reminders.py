@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from jobs.reminders import send_reminders
-from jobs.schedule import JOB_NAMES
+from jobs.schedule import JOB_NAMES, catch_up
 from models.audit import AuditEntry
 from models.deliveries import Delivery, DeliveryStatus
 from models.reports import Report, ReportActivity, ReportStatus
@@ -185,3 +185,19 @@ async def test_schedule_change_applies_at_once_and_after_restart(harness: Harnes
             select(AuditEntry).where(AuditEntry.action == "schedule.changed")
         )
         assert entry is not None and entry.actor_telegram_id == ADMIN_ID
+
+
+async def test_reminder_missed_while_down_is_sent_on_return_the_same_week(
+    harness: Harness,
+) -> None:
+    h = harness
+    await people(h)
+    saturday = datetime(2026, 11, 28, 10, 0, tzinfo=JAKARTA)  # down on Friday 09:00
+    await catch_up(h.app, saturday)
+    await h.sandbox.settle()
+    assert len(reminders_to(h, 2001)) == 1 and reminders_to(h, 2002) == []
+    await catch_up(h.app, saturday)
+    # A new week has begun by Monday: last week's reminder is not sent any more.
+    await catch_up(h.app, datetime(2026, 11, 30, 10, 0, tzinfo=JAKARTA))
+    await h.sandbox.settle()
+    assert len(reminders_to(h, 2001)) == 1

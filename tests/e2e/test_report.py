@@ -399,3 +399,21 @@ async def test_form_in_english_and_only_for_staff(harness: Harness) -> None:
 
     admin = h.user(1001, "Rina")
     assert "hanya untuk petugas lapangan" in (await answer(admin, "/lapor"))["text"]
+
+
+async def test_live_and_forwarded_locations_are_recorded_as_such(harness: Harness) -> None:
+    h = harness
+    await add_staff(h, STAFF)
+    user = h.user(STAFF, "Budi")
+    await fill_until_photos(h.sandbox, user)
+    await user.send_photo(jpeg(seed=60))
+    status = await caught_up(h.sandbox, user)
+    ask_more = await press(h.sandbox, user, status, buttons(status)[0])
+    await press(h.sandbox, user, ask_more, "Lanjut ▶️")
+    await user.send_location(-7.2, 109.3, live_period=900, forwarded=True)
+    await caught_up(h.sandbox, user)
+    async with h.db() as session:
+        draft = await session.scalar(select(Report))
+        assert draft is not None
+        assert (draft.latitude, draft.longitude) == (-7.2, 109.3)
+        assert draft.location_live is True and draft.location_forwarded is True
