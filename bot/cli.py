@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from models.imports import ImportKind
 
 _LOG = logging.getLogger("dampingan")
-IMPORT_KINDS = ("regions", "agencies", "assignments")
+IMPORT_KINDS = ("regions", "agencies", "assignments", "activities")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,7 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="the bot in a terminal chat, on the built-in Telegram sandbox")
     db = sub.add_parser("db", help="database migrations")
     db.add_argument("action", choices=("upgrade", "current"))
-    imp = sub.add_parser("import", help="import regions, agencies or assignments (CSV/XLSX)")
+    imp = sub.add_parser(
+        "import", help="import regions, agencies, assignments or the activity catalogue (CSV/XLSX)"
+    )
     imp.add_argument("kind", choices=IMPORT_KINDS)
     imp.add_argument("file", type=Path)
     return parser

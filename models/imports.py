@@ -27,11 +27,12 @@ from typing import Any, Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.activities import OTHER, ActivityType, Strategy
 from models.agencies import Agency, Assignment
 from models.audit import record
 from models.regions import Kecamatan, Village, VillageKind
 
-ImportKind = Literal["regions", "agencies", "assignments"]
+ImportKind = Literal["regions", "agencies", "assignments", "activities"]
 
 __all__ = [
     "Counts",
@@ -40,6 +41,7 @@ __all__ = [
     "ImportKind",
     "ImportRejected",
     "ImportResult",
+    "import_activities",
     "import_agencies",
     "import_assignments",
     "import_file",
@@ -62,6 +64,8 @@ class ErrorCode(StrEnum):
     TOO_LONG = "too_long"
     UNKNOWN_LEVEL = "unknown_level"
     UNKNOWN_KIND = "unknown_kind"
+    UNKNOWN_STRATEGY = "unknown_strategy"
+    BAD_KEY = "bad_key"
     BAD_CODE = "bad_code"
     CODE_PARENT_MISMATCH = "code_parent_mismatch"
     UNKNOWN_PARENT = "unknown_parent"
@@ -96,6 +100,10 @@ _MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.TOO_LONG: "'{column}' is longer than {max} characters.",
     ErrorCode.UNKNOWN_LEVEL: "Level '{value}' is not one of {allowed}.",
     ErrorCode.UNKNOWN_KIND: "Kind '{value}' is not one of {allowed}.",
+    ErrorCode.UNKNOWN_STRATEGY: "Strategy '{value}' is not one of {allowed}.",
+    ErrorCode.BAD_KEY: (
+        "Key '{value}' must be 1-40 lower-case letters, digits or underscores, and not 'other'."
+    ),
     ErrorCode.BAD_CODE: "'{column}' value '{value}' is not a {level} code like {example}.",
     ErrorCode.CODE_PARENT_MISMATCH: "Code '{code}' does not belong under parent '{parent}'.",
     ErrorCode.UNKNOWN_PARENT: (
@@ -733,12 +741,77 @@ async def import_assignments(session: AsyncSession, path: Path) -> ImportResult:
     return result
 
 
+# ---------------------------------------------------------------------------------------------
+# Activities: the catalogue the report form offers under each strategy
+
+ACTIVITY_COLUMNS = ("key", "strategy", "name_id", "name_en")
+ACTIVITY_OPTIONAL = ("active", "position")
+_ACTIVITY_KEY = re.compile(r"^[a-z0-9_]{1,40}$")
+
+
+async def import_activities(session: AsyncSession, path: Path) -> ImportResult:
+    """Imports the activity catalogue, identified by key. `active` (yes/no, 1/0; default
+    yes) retires an activity without deleting it: old reports still name it."""
+    result = ImportResult("activities", path.name, {"activities": Counts()})
+    table = await asyncio.to_thread(_read_table, path, ACTIVITY_COLUMNS, ACTIVITY_OPTIONAL)
+    result.errors.extend(table.errors)
+    _reject_if(result)
+
+    existing = {a.key: a for a in await session.scalars(select(ActivityType))}
+    check = _Checker(result.errors)
+    seen: dict[str, int] = {}
+    strategies = [s.value for s in Strategy]
+    rows: list[dict[str, object]] = []
+    for row in table.rows:
+        before = len(check.errors)
+        key = check.text(row, "key", 40).lower()
+        if key and (not _ACTIVITY_KEY.match(key) or key == OTHER):
+            check.add(row.line, ErrorCode.BAD_KEY, value=key)
+        strategy = check.text(row, "strategy", 40).lower()
+        if strategy and strategy not in strategies:
+            check.add(
+                row.line, ErrorCode.UNKNOWN_STRATEGY, value=strategy, allowed=", ".join(strategies)
+            )
+        name_id = check.text(row, "name_id", 120)
+        name_en = check.text(row, "name_en", 120)
+        active = row["active"].strip().lower() not in ("no", "n", "0", "false", "tidak")
+        position = check.number(row, "position", 0, 10_000) if row["position"] else None
+        if key:
+            check.once(seen, key, row, "key", key)
+        if len(check.errors) == before:
+            fields: dict[str, object] = {
+                "key": key,
+                "strategy": Strategy(strategy),
+                "name_id": name_id,
+                "name_en": name_en,
+                "active": active,
+            }
+            if position is not None:
+                fields["position"] = int(position)
+            rows.append(fields)
+    _reject_if(result)
+
+    counts = result.counts["activities"]
+    for fields in rows:
+        activity = existing.get(str(fields["key"]))
+        if activity is None:
+            session.add(ActivityType(**fields))
+            counts.created += 1
+        elif _update(activity, fields):
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+    _audit(session, result, path)
+    return result
+
+
 async def import_file(session: AsyncSession, kind: ImportKind, path: Path) -> ImportResult:
     """Runs the import for `kind`; the CLI's single entry point."""
     importers = {
         "regions": import_regions,
         "agencies": import_agencies,
         "assignments": import_assignments,
+        "activities": import_activities,
     }
     if kind not in importers:
         raise ValueError(f"unknown import kind {kind!r}; expected one of {', '.join(importers)}")
