@@ -2,6 +2,9 @@
 
 Run: .venv/bin/python bench/digest_build.py [--reports 30000] [--database URL]
 
+The build half of bench/digest.py (`digest.py --skip-send` prints the same), kept runnable on
+its own; digest.py imports the synthetic year and the measurements from here.
+
 Builds a fresh database (SQLite in a temporary folder; or a throwaway database created on
 the PostgreSQL server of --database and dropped afterwards) holding one synthetic year: the
 regency's 14 kecamatan and 223 villages (from ../shared/data/pemalang_regions.csv when it is
@@ -27,12 +30,13 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import psycopg
 from PIL import Image
@@ -50,6 +54,7 @@ from models.db import make_engine, make_sessionmaker
 from models.digests import (
     XLSX_COLUMNS,
     DigestData,
+    DigestPhoto,
     Period,
     count_statements,
     digest_data,
@@ -69,6 +74,8 @@ PHOTOS_PER_REPORT = 3
 DAYS = 365
 CHUNK = 5_000
 STRATEGIES = [s.value for s in Strategy]
+# The bot's default time zone: its "today" decides the digest's week.
+TZ = ZoneInfo("Asia/Jakarta")
 ACTIVITIES = ["bantuan_sosial", "jaminan_kesehatan", "pelatihan_kerja", "rumah_layak", "other"]
 
 
@@ -283,6 +290,17 @@ async def load_data(engine: AsyncEngine, reports: int, today: date, seed: int = 
         await insert_rows(session, Photo, photo_rows)
         await session.commit()
     async with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            # The rows above carry their own ids, which PostgreSQL's sequences do not see:
+            # move them past, so that rows added later (coordinators, by digest.py) get
+            # fresh ids as on a server that has been running.
+            for table in ("agency", "app_user", "report", "report_activity", "photo"):
+                await conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))"
+                    )
+                )
         # Planner statistics, as a running server would have them (autovacuum, or the
         # periodic ANALYZE an operator schedules for SQLite).
         await conn.execute(text("ANALYZE"))
@@ -353,15 +371,27 @@ def timed(function: Callable[[], object]) -> tuple[float, object]:
     return (time.perf_counter() - started) * 1000, result
 
 
-def media(data: DigestData, folder: Path) -> list[tuple[str, float, str]]:
-    """Times the three attachments of a digest; the collage gets nine small generated JPEGs
-    at the paths of the digest's photos."""
-    rng = random.Random(9)
-    for photo in data.photos:
-        target = folder / photo.archive_path
+def write_photos(photos: Iterable[DigestPhoto], root: Path, seed: int = 9) -> int:
+    """Writes a plain 1280x960 JPEG (the size the photo rows say) at each photo's archive
+    path under `root`, for the collage; returns how many files it wrote. The synthetic rows
+    have no files otherwise."""
+    rng = random.Random(seed)
+    written = 0
+    for photo in photos:
+        target = root / photo.archive_path
+        if target.exists():
+            continue
         target.parent.mkdir(parents=True, exist_ok=True)
         colour = (rng.randrange(256), rng.randrange(256), rng.randrange(256))
         Image.new("RGB", (1280, 960), colour).save(target, "JPEG", quality=85)
+        written += 1
+    return written
+
+
+def media(data: DigestData, folder: Path) -> list[tuple[str, float, str]]:
+    """Times the three attachments of a digest; the collage gets nine small generated JPEGs
+    at the paths of the digest's photos."""
+    write_photos(data.photos, folder)
 
     chart_ms, chart = timed(
         lambda: chart_png(
@@ -403,52 +433,65 @@ def media(data: DigestData, folder: Path) -> list[tuple[str, float, str]]:
     ]
 
 
+def describe(loaded: Loaded) -> str:
+    return (
+        f"data: {len(loaded.kecamatan)} kecamatan ({loaded.source}), {AGENCIES} agencies, "
+        f"{AGENCIES * STAFF_PER_AGENCY} staff, {loaded.reports:,} submitted reports, "
+        f"{loaded.activities:,} activities, {loaded.photos:,} photos; "
+        f"loaded in {loaded.seconds:.1f} s"
+    )
+
+
+async def measure_builds(
+    engine: AsyncEngine, loaded: Loaded, period: Period, today: date
+) -> list[Build]:
+    """Every kecamatan digest, then the regency's (last), each timed with its statements."""
+    # One untimed build warms the engine (dialect setup, statement caches).
+    await build(engine, "warm-up", None, period, today)
+    builds = [await build(engine, name, k_id, period, today) for k_id, name in loaded.kecamatan]
+    builds.append(await build(engine, "REGENCY", None, period, today))
+    return builds
+
+
+def print_builds(builds: Sequence[Build], folder: Path) -> None:
+    """The table of builds, the slowest statements, and the regency digest's attachments
+    (timed here; their photos are written under `folder`)."""
+    regency = builds[-1]
+    log(f"{'digest':<22}{'ms':>9}{'SQL':>6}{'reports':>9}{'rows':>7}{'villages':>10}")
+    for b in builds:
+        log(
+            f"{b.name:<22}{b.ms:>9.1f}{b.statements:>6}{b.data.current.visits:>9}"
+            f"{len(b.data.rows):>7}{len(b.data.villages):>10}"
+        )
+    kecamatan_ms = [b.ms for b in builds[:-1]]
+    log(
+        f"\nall {len(builds)} digests: {sum(b.ms for b in builds):.0f} ms; kecamatan median "
+        f"{statistics.median(kecamatan_ms):.1f} ms, max {max(kecamatan_ms):.1f} ms; "
+        f"statements per digest: {sorted({b.statements for b in builds})}"
+    )
+
+    log("\nslowest statements of the regency digest:")
+    for ms, sql in regency.slowest[:4]:
+        log(f"  {ms:7.1f} ms  {sql[:110]}")
+    log("slowest statements of the busiest kecamatan digest:")
+    busiest = max(builds[:-1], key=lambda b: b.data.current.visits)
+    for ms, sql in busiest.slowest[:4]:
+        log(f"  {ms:7.1f} ms  {sql[:110]}")
+
+    log("\nattachments of the regency digest:")
+    for name, ms, what in media(regency.data, folder):
+        log(f"  {name:<14}{ms:>8.1f} ms  {what}")
+
+
 async def run(url: str, reports: int, folder: Path) -> None:
-    today = date.today()
+    today = datetime.now(TZ).date()
     period = week_of(today - timedelta(days=7))
     engine = make_engine(url)
     try:
         loaded = await load_data(engine, reports, today)
-        log(
-            f"data: {len(loaded.kecamatan)} kecamatan ({loaded.source}), {AGENCIES} agencies, "
-            f"{AGENCIES * STAFF_PER_AGENCY} staff, {loaded.reports:,} submitted reports, "
-            f"{loaded.activities:,} activities, {loaded.photos:,} photos; "
-            f"loaded in {loaded.seconds:.1f} s"
-        )
-        log(f"digest of {period.start} .. {period.end}, today {today}\n")
-
-        # One untimed build warms the engine (dialect setup, statement caches).
-        await build(engine, "warm-up", None, period, today)
-        builds = [
-            await build(engine, name, k_id, period, today) for k_id, name in loaded.kecamatan
-        ]
-        regency = await build(engine, "REGENCY", None, period, today)
-        builds.append(regency)
-
-        log(f"{'digest':<22}{'ms':>9}{'SQL':>6}{'reports':>9}{'rows':>7}{'villages':>10}")
-        for b in builds:
-            log(
-                f"{b.name:<22}{b.ms:>9.1f}{b.statements:>6}{b.data.current.visits:>9}"
-                f"{len(b.data.rows):>7}{len(b.data.villages):>10}"
-            )
-        kecamatan_ms = [b.ms for b in builds[:-1]]
-        log(
-            f"\nall {len(builds)} digests: {sum(b.ms for b in builds):.0f} ms; kecamatan median "
-            f"{statistics.median(kecamatan_ms):.1f} ms, max {max(kecamatan_ms):.1f} ms; "
-            f"statements per digest: {sorted({b.statements for b in builds})}"
-        )
-
-        log("\nslowest statements of the regency digest:")
-        for ms, sql in regency.slowest[:4]:
-            log(f"  {ms:7.1f} ms  {sql[:110]}")
-        log("slowest statements of the busiest kecamatan digest:")
-        busiest = max(builds[:-1], key=lambda b: b.data.current.visits)
-        for ms, sql in busiest.slowest[:4]:
-            log(f"  {ms:7.1f} ms  {sql[:110]}")
-
-        log("\nattachments of the regency digest:")
-        for name, ms, what in media(regency.data, folder / "photos"):
-            log(f"  {name:<14}{ms:>8.1f} ms  {what}")
+        log(describe(loaded))
+        log(f"digest of {period.start} .. {period.end}, today {today} ({TZ.key})\n")
+        print_builds(await measure_builds(engine, loaded, period, today), folder / "photos")
     finally:
         await engine.dispose()
 
