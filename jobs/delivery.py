@@ -10,6 +10,7 @@ are retried with backoff. Progress is recorded per part in the delivery log
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -121,7 +122,7 @@ class Deliverer:
                     try:
                         await asyncio.shield(step)
                     except asyncio.CancelledError:
-                        await step
+                        await _finish(step)
                         raise
             except Forbidden:
                 _LOG.warning("%s blocked the bot; marked inactive", user.telegram_id)
@@ -201,6 +202,17 @@ async def send_part(bot: Bot, chat_id: int, part: Part) -> None:
     else:
         assert part.text is not None
         await bot.send_message(chat_id, part.text, reply_markup=part.reply_markup)
+
+
+async def _finish(step: asyncio.Future[None]) -> None:
+    """Waits for a part in flight to be sent and recorded, even through repeated
+    cancellation (a stopping application may cancel more than once); the step itself is
+    bounded by its retries and time-outs."""
+    while not step.done():
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(step)
+    if not step.cancelled() and step.exception() is not None:
+        _LOG.error("part in flight during a stop failed: %s", step.exception())
 
 
 def _seconds(value: object) -> float:
