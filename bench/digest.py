@@ -76,10 +76,9 @@ from sqlalchemy.engine import Engine, make_url
 
 import migrations
 from bot.app import build_application, start_polling, stop_polling
-from bot.context import DampinganApplication
-from bot.settings import Settings
-from jobs.delivery import FanOutResult, Outcome, Part
-from jobs.digests import IDLE_DAYS, KIND, build_parts, last_full_week, send_digests
+from core.context import DampinganApplication
+from core.settings import Settings
+from jobs.digests import KIND, send_digests
 from models.db import DELIVERIES_IN_FLIGHT, make_engine, make_sessionmaker
 from models.deliveries import Delivery, DeliveryStatus
 from models.digests import DigestPhoto, Period, digest_data
@@ -87,6 +86,8 @@ from models.users import Role, User
 from sandbox import ChatEvent, RecordedRequest, Sandbox
 from sandbox.files import FileStore, Upload, encode_photo_sizes
 from sandbox.server import ApiError
+from services.delivery import FanOutResult, Outcome, Part
+from services.digests import IDLE_DAYS, build_parts, last_full_week
 
 TOKEN = "123456789:BENCH-token-for-the-sandbox"
 FIRST_COORDINATOR_ID = 800_000_001

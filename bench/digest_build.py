@@ -47,7 +47,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import migrations
-from jobs.digest_media import chart_png, collage_jpeg, reports_xlsx
 from models.activities import Strategy
 from models.agencies import Agency, Assignment
 from models.db import make_engine, make_sessionmaker
@@ -60,10 +59,11 @@ from models.digests import (
     digest_data,
     week_of,
 )
-from models.imports import import_regions
 from models.regions import Kecamatan, Village, VillageKind
 from models.reports import Photo, Report, ReportActivity, ReportStatus
 from models.users import Role, User
+from services.digest_media import chart_png, collage_jpeg, reports_xlsx
+from services.imports import import_regions
 
 REGIONS_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "pemalang_regions.csv"
 KECAMATAN = 14

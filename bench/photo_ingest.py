@@ -25,7 +25,7 @@ from PIL.TiffImagePlugin import IFDRational
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from models.photos import PhotoStore
+from services.photos import PhotoStore
 
 SIZE = (4000, 3000)
 

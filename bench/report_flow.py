@@ -71,17 +71,17 @@ from telegram.ext import CallbackQueryHandler, ContextTypes, MessageHandler, fil
 
 import migrations
 from bot.app import build_application, start_polling, stop_polling
-from bot.context import DampinganApplication
 from bot.demo import load_demo_data
-from bot.settings import Settings
+from core.context import DampinganApplication
+from core.settings import Settings
 from models.agencies import Agency, active_villages
 from models.db import make_engine, make_sessionmaker
-from models.photos import PhotoStore
 from models.reports import Photo, Report, ReportActivity, ReportStatus
 from models.users import Role, User
 from sandbox import ChatEvent, Sandbox, SandboxUser
 from sandbox.files import FileStore, encode_photo_sizes
 from sandbox.testing import application_builder, polling
+from services.photos import PhotoStore
 
 JSONDict = dict[str, Any]
 

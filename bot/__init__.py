@@ -1,8 +1,1 @@
-"""Dampingan: wiring of the Telegram application, settings, CLI."""
-
-import os
-
-# python-telegram-bot 22 warns that durations (retry_after, live_period) will become
-# timedeltas; opting in now (its documented switch) keeps the code ready for v23. It must be
-# set before telegram is imported, which bot/ always is first.
-os.environ.setdefault("PTB_TIMEDELTA", "1")
+"""Dampingan's wiring: the Application and its handler list, the CLI and the demo."""

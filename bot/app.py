@@ -15,10 +15,10 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defau
 from telegram.warnings import PTBUserWarning
 
 from bot.concurrency import PerChatUpdateProcessor
-from bot.context import AppContext, DampinganApplication
-from bot.i18n import Translator
 from bot.persistence import DraftPersistence
-from bot.settings import Settings
+from core.context import AppContext, DampinganApplication
+from core.i18n import Translator
+from core.settings import Settings
 from handlers import (
     access,
     help,
@@ -35,7 +35,7 @@ from handlers.errors import on_error
 from jobs import maintenance, menus, schedule
 from models import reports
 from models.db import make_engine, make_sessionmaker
-from models.photos import PhotoStore
+from services.photos import PhotoStore
 
 _LOG = logging.getLogger(__name__)
 _ENGINE_KEY = "engine"

@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from bot.settings import Settings, SettingsError, load_settings
+from core.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
-    from models.imports import ImportKind
+    from services.imports import ImportKind
 
 _LOG = logging.getLogger("dampingan")
 IMPORT_KINDS = ("regions", "agencies", "assignments", "activities")
@@ -94,7 +94,7 @@ def _db(settings: Settings, action: str) -> int:
 
 async def _import(settings: Settings, kind: ImportKind, path: Path) -> int:
     from models.db import make_engine, make_sessionmaker
-    from models.imports import ImportRejected, import_file
+    from services.imports import ImportRejected, import_file
 
     prepare_database(settings)
     engine = make_engine(settings.database_url_or_default)

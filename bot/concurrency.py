@@ -3,6 +3,10 @@
 PTB's own choice is all-or-nothing: sequential processing lets one person's photo download
 hold up everyone, while plain concurrent processing breaks a conversation whose album
 photos or quick taps would race each other. A lock per chat gives both.
+
+An update first waits for its own chat, and only then for one of the shared slots: an
+update queued behind its chat's earlier ones (ten album photos, or a flood from one person)
+holds no slot that another person's update needs.
 """
 
 from __future__ import annotations
@@ -16,31 +20,47 @@ from telegram.ext import BaseUpdateProcessor
 
 from models.db import UPDATES_IN_FLIGHT
 
+# PTB's own semaphore is taken before `do_process_update`, i.e. before the chat lock; it
+# is made wide enough never to bind, and the real bound is `self._slots` below.
+_UNBOUNDED = 1_000_000
+
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Serialises updates per chat (FIFO), with at most `max_concurrent_updates` in flight."""
+    """Serialises updates per chat (FIFO); at most `max_running` run at once."""
 
-    def __init__(self, max_concurrent_updates: int = UPDATES_IN_FLIGHT) -> None:
-        super().__init__(max_concurrent_updates)
+    def __init__(self, max_running: int = UPDATES_IN_FLIGHT) -> None:
+        super().__init__(_UNBOUNDED)
+        self._slots = asyncio.Semaphore(max_running)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
+        self._pending = 0
+
+    @property
+    def busy(self) -> bool:
+        """Whether any update handed to the processor is still waiting or running."""
+        return self._pending > 0
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        key = _chat_key(update)
-        if key is None:
-            await coroutine
-            return
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._waiting[key] = self._waiting.get(key, 0) + 1
+        self._pending += 1
         try:
-            # asyncio.Lock wakes waiters in arrival order, and updates arrive in order.
-            async with lock:
-                await coroutine
+            key = _chat_key(update)
+            if key is None:
+                async with self._slots:
+                    await coroutine
+                return
+            lock = self._locks.setdefault(key, asyncio.Lock())
+            self._waiting[key] = self._waiting.get(key, 0) + 1
+            try:
+                # asyncio.Lock wakes waiters in arrival order, and updates arrive in order.
+                async with lock, self._slots:
+                    await coroutine
+            finally:
+                self._waiting[key] -= 1
+                if not self._waiting[key]:
+                    del self._waiting[key]
+                    del self._locks[key]
         finally:
-            self._waiting[key] -= 1
-            if not self._waiting[key]:
-                del self._waiting[key]
-                del self._locks[key]
+            self._pending -= 1
 
     async def initialize(self) -> None:
         pass

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from bot.settings import Settings
+from core.settings import Settings
 
 DEMO_DATA = Path(__file__).resolve().parent.parent / "demo"
 DEMO_TOKEN = "100000001:DEMO-sandbox-token"
@@ -77,7 +77,7 @@ async def run_demo(base: Settings) -> int:
 async def load_demo_data(database_url: str) -> None:
     """Imports the demo regions, agencies and assignments (idempotent)."""
     from models.db import make_engine, make_sessionmaker
-    from models.imports import ImportKind, import_file
+    from services.imports import ImportKind, import_file
 
     kinds: tuple[ImportKind, ...] = ("regions", "agencies", "assignments")
     engine = make_engine(database_url)

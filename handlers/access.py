@@ -8,11 +8,11 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 
-from bot.context import AppContext, current_scope
-from bot.i18n import pick_language
-from handlers.commands import sync_user_menu
+from core.context import AppContext, current_scope
+from core.i18n import pick_language
 from models import audit
 from models.users import Role, User, get_user
+from services.commands import sync_user_menu
 
 _LOG = logging.getLogger(__name__)
 

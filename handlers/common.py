@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import Raw, Translator
+from core.i18n import Raw, Translator
 from models.agencies import Agency
 from models.regions import Kecamatan
 from models.users import Role

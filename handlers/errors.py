@@ -7,8 +7,8 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot.context import AppContext
-from bot.i18n import pick_language
+from core.context import AppContext
+from core.i18n import pick_language
 
 _LOG = logging.getLogger(__name__)
 

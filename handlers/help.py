@@ -5,11 +5,11 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.context import AppContext
-from bot.i18n import Raw
-from handlers.commands import ROLE_MENUS, aliases, command_name
+from core.context import AppContext
+from core.i18n import Raw
 from handlers.common import scope_label
 from models.users import User
+from services.commands import ROLE_MENUS, aliases, command_name
 
 
 def role_help(context: AppContext, user: User, *, welcome: bool) -> Raw:

@@ -8,12 +8,12 @@ from pathlib import Path
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.context import AppContext
-from bot.i18n import Raw, short_date
-from handlers.commands import aliases
+from core.context import AppContext
+from core.i18n import Raw, short_date
 from handlers.report.views import activity_name, summary_text
 from models.activities import activity_names
 from models.reports import get_submitted, submitted_by
+from services.commands import aliases
 
 PREFIX = "rh:"
 SHOWN = 10

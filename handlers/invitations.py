@@ -16,14 +16,14 @@ import segno
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.context import AppContext
-from bot.i18n import long_date
-from handlers.commands import aliases
+from core.context import AppContext
+from core.i18n import long_date
 from handlers.common import button_grid, keyboard, scope_label
 from models import audit
 from models.agencies import get_agency, list_agencies
 from models.regions import get_kecamatan, list_kecamatan
 from models.users import Role, create_invitation
+from services.commands import aliases
 
 _LOG = logging.getLogger(__name__)
 PREFIX = "inv:"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.context import AppContext
-from bot.settings import SUPPORTED_LANGUAGES
-from handlers.commands import aliases, sync_user_menu
+from core.context import AppContext
+from core.settings import SUPPORTED_LANGUAGES
+from services.commands import aliases, sync_user_menu
 
 PREFIX = "lang:"
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.context import AppContext
-from bot.i18n import long_date
-from handlers.commands import aliases
+from core.context import AppContext
+from core.i18n import long_date
 from handlers.common import button_grid
 from models.users import Role
+from services.commands import aliases
 
 PREFIX = "pause:"
 CHOICES = (3, 7, 14, 30)
@@ -30,7 +30,7 @@ def _keyboard(context: AppContext) -> InlineKeyboardMarkup:
 def _status(context: AppContext) -> str:
     user = context.user
     assert user is not None
-    today = datetime.now(context.settings.tz).date()
+    today = context.today()
     until = user.reminders_paused_until
     if until is not None and until >= today:
         return context.t("pause-status-paused", until=long_date(until, context.lang))
@@ -65,7 +65,7 @@ async def set_pause(update: Update, context: AppContext) -> None:
     if user.role is not Role.STAFF or (days != 0 and days not in CHOICES):
         await query.answer(context.t("stale-button"), show_alert=True)
         return
-    today = datetime.now(context.settings.tz).date()
+    today = context.today()
     user.reminders_paused_until = today + timedelta(days=days - 1) if days else None
     await context.session.commit()
     await query.answer()

@@ -8,11 +8,11 @@ import re
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot.context import AppContext, current_scope
-from handlers.commands import sync_user_menu
+from core.context import AppContext, current_scope
 from handlers.help import role_help
 from models import audit
 from models.users import User, claim_invitation, find_invitation
+from services.commands import sync_user_menu
 
 _LOG = logging.getLogger(__name__)
 # Deep-link payloads are at most 64 characters of A-Z, a-z, 0-9, _ and -.

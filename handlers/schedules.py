@@ -12,12 +12,12 @@ from babel.dates import get_day_names
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.context import AppContext
-from handlers.commands import aliases
+from core.context import AppContext
 from handlers.common import button_grid
 from jobs import schedule as jobs_schedule
 from models import audit
 from models.schedules import ScheduleKind, get_schedule, set_schedule
+from services.commands import aliases
 
 PREFIX = "sch:"
 # Office hours, every half hour: enough choice without a wall of buttons.

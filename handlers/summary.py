@@ -5,17 +5,17 @@ the whole regency."""
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime
+from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.context import AppContext
-from handlers.commands import aliases
-from jobs.delivery import send_part
-from jobs.digests import build_parts, last_full_week, scope_of
+from core.context import AppContext
 from models.digests import Period, week_of
 from models.users import Role
+from services.commands import aliases
+from services.delivery import send_part
+from services.digests import build_parts, last_full_week, scope_of
 
 PREFIX = "sum:"
 PERIODS = ("this_week", "last_week", "this_month")
@@ -65,7 +65,7 @@ async def send_summary(update: Update, context: AppContext) -> None:
         return
     await query.answer()
     await query.edit_message_text(context.t("summary-preparing"))
-    today = datetime.now(context.settings.tz).date()
+    today = context.today()
     parts = await build_parts(
         context.app,
         context.session,

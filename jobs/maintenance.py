@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import time, timedelta
 
-from bot.context import AppContext, DampinganApplication
+from core.context import AppContext, DampinganApplication
 from models.updates import forget_older_than
 
 _LOG = logging.getLogger(__name__)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from bot.context import AppContext, DampinganApplication
-from handlers.commands import set_guest_menus as _set_guest_menus
-from handlers.commands import sync_user_menu
+from core.context import AppContext, DampinganApplication
 from models.users import list_users
+from services.commands import set_guest_menus as _set_guest_menus
+from services.commands import sync_user_menu
 
 _LOG = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ from datetime import date, datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.context import AppContext, DampinganApplication
+from core.context import AppContext, DampinganApplication
 from jobs.calendar import holiday_name
-from jobs.delivery import Deliverer, FanOutResult, Outcome, Part, tell_admins_about_blocked
 from models.users import User, staff_to_remind
+from services.delivery import Deliverer, FanOutResult, Outcome, Part, tell_admins_about_blocked
 
 _LOG = logging.getLogger(__name__)
 KIND = "reminder"
@@ -76,4 +76,4 @@ async def send_reminders(
 
 async def run(context: AppContext) -> None:
     """Scheduled job: the weekly reminder."""
-    await send_reminders(context.app, datetime.now(context.settings.tz))
+    await send_reminders(context.app, context.now())

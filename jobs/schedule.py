@@ -12,7 +12,7 @@ from collections.abc import Callable, Coroutine
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from bot.context import AppContext, DampinganApplication
+from core.context import AppContext, DampinganApplication
 from jobs import digests, reminders
 from models.schedules import ScheduleKind, get_schedule
 
@@ -69,7 +69,7 @@ async def install(application: DampinganApplication) -> None:
 
 async def _catch_up_job(context: AppContext) -> None:
     """Runs, once, what fell due while the bot was down."""
-    await catch_up(context.app, datetime.now(context.settings.tz))
+    await catch_up(context.app, context.now())
 
 
 async def catch_up(application: DampinganApplication, now: datetime) -> None:

@@ -10,6 +10,8 @@ from sqlalchemy import JSON, BigInteger, DateTime, Enum, Integer, MetaData, Type
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 
+from core import clock
+
 # Stable constraint names make Alembic migrations reproducible on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -47,7 +49,8 @@ def str_enum(enum: type[StrEnum], length: int = 32) -> Enum:
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now by the process's clock (core/clock.py), so rows agree with handlers and jobs."""
+    return clock.now()
 
 
 # Telegram ids exceed 32 bits; SQLite needs plain INTEGER for its rowid primary keys.

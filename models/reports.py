@@ -7,7 +7,7 @@ A report row is the draft while `status` is draft, so a draft is never only in m
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from enum import StrEnum
 from typing import Any
 
@@ -139,12 +139,13 @@ async def draft_steps(session: AsyncSession) -> list[tuple[int, str]]:
     return [(tg_id, state["step"]) for tg_id, state in rows if state and state.get("step")]
 
 
-def submit(report: Report, now: datetime) -> str:
+def submit(report: Report, now: datetime, tz: tzinfo) -> str:
     """Turns the draft into a report; the reference is derived from the row id, so two
-    reports submitted at the same moment can never get the same number."""
+    reports submitted at the same moment can never get the same number. Its year is the
+    regency's (`tz`): a report sent at 00:30 WIB on 1 January belongs to the new year."""
     report.status = ReportStatus.SUBMITTED
     report.submitted_at = now
-    report.reference = f"LPR-{now.year}-{report.id:06d}"
+    report.reference = f"LPR-{now.astimezone(tz).year}-{report.id:06d}"
     report.form_state = {}
     return report.reference
 

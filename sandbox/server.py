@@ -380,6 +380,7 @@ class Sandbox:
         self._blocked: set[int] = set()
         self._faults: dict[str, deque[_Fault]] = {}
         self._listeners: list[Callable[[ChatEvent], None]] = []
+        self._busy_probes: list[Callable[[], bool]] = []
         self._callbacks: dict[str, _PendingCallback] = {}
         self._callback_ids = itertools.count(4_200_000_000_000_000_001)
 
@@ -518,6 +519,13 @@ class Sandbox:
         fault = _Fault(status, description, retry_after, times)
         self._faults.setdefault(method.lower(), deque()).append(fault)
 
+    def add_busy_probe(self, probe: Callable[[], bool]) -> Callable[[], None]:
+        """Makes `settle` also wait while `probe()` is true: the bot says it is still working
+        on updates it fetched. Without it, a slow handler that has not called the API yet
+        looks like a quiet bot. Returns a function that removes the probe."""
+        self._busy_probes.append(probe)
+        return lambda: self._busy_probes.remove(probe)
+
     def add_listener(self, callback: Callable[[ChatEvent], None]) -> Callable[[], None]:
         """Calls ``callback`` for every ChatEvent; returns a function that unregisters it."""
         self._listeners.append(callback)
@@ -549,6 +557,8 @@ class Sandbox:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
+            if any(probe() for probe in self._busy_probes):
+                self._last_activity = time.monotonic()
             idle = time.monotonic() - self._last_activity
             if self._all_fetched() and self._inflight == 0 and idle >= quiet:
                 return
@@ -556,7 +566,8 @@ class Sandbox:
                 pending = self._last_update_id - self._fetched_up_to
                 raise TimeoutError(
                     f"sandbox did not settle within {timeout} s: {max(pending, 0)} update(s) "
-                    f"not fetched by getUpdates, {self._inflight} call(s) in progress. "
+                    f"not fetched by getUpdates, {self._inflight} call(s) in progress"
+                    f"{', the bot busy' if any(p() for p in self._busy_probes) else ''}. "
                     f"Is the bot polling?\nRecent requests:\n{self.describe_recent()}"
                 )
             await asyncio.sleep(min(0.02, max(quiet - idle, 0.005)))

@@ -10,13 +10,17 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import migrations
+from core import clock as clocks
+from core.clock import Clock
 from models.db import make_engine, make_sessionmaker
 
 REPO = Path(__file__).resolve().parents[1]
@@ -24,6 +28,16 @@ SHARED = REPO.parent / "shared"
 SHARED_DATA = SHARED / "data"
 API_JSON = SHARED / "telegram-bot-api" / "api.json"
 PG_SERVER_URL = os.environ.get("DAMPINGAN_TEST_DATABASE_URL")
+JAKARTA = ZoneInfo("Asia/Jakarta")
+# Every test starts at this moment unless it moves the clock itself: an ordinary Wednesday,
+# no holiday near it. Nothing may depend on the day the suite happens to run.
+TEST_NOW = datetime(2026, 11, 25, 10, 0, tzinfo=JAKARTA)
+
+
+@pytest.fixture(autouse=True)
+def clock() -> Clock:
+    """The process's clock, set to TEST_NOW (and ticking on from there) for this test."""
+    return clocks.install(Clock(TEST_NOW))
 
 
 def shared_file(path: Path) -> Path:

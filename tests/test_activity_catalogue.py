@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.activities import Strategy, activities_for, activity_names
-from models.imports import ImportRejected, import_file
+from services.imports import ImportRejected, import_file
 
 
 async def test_seeded_catalogue_covers_the_three_strategies(session: AsyncSession) -> None:

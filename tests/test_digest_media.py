@@ -12,7 +12,6 @@ import pytest
 from openpyxl import load_workbook
 from PIL import Image
 
-from jobs.digest_media import CHART_SIZE, chart_png, collage_jpeg, reports_xlsx
 from models.digests import (
     STRATEGIES,
     XLSX_COLUMNS,
@@ -25,6 +24,7 @@ from models.digests import (
     StrategyFigures,
     XlsxRow,
 )
+from services.digest_media import CHART_SIZE, chart_png, collage_jpeg, reports_xlsx
 
 PERIOD = Period(date(2025, 6, 9), date(2025, 6, 15))
 WEEK_STARTS = [date(2025, 4, 21) + timedelta(weeks=i) for i in range(8)]

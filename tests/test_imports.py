@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Agency, Assignment, AuditEntry, Base, Kecamatan, Village, VillageKind
 from models.agencies import active_villages, find_agency
-from models.imports import (
+from services.imports import (
     ErrorCode,
     ImportRejected,
     ImportResult,
@@ -23,7 +23,7 @@ from models.imports import (
     import_file,
     import_regions,
 )
-from tests.conftest import REPO, SHARED_DATA, shared_file
+from tests.conftest import REPO, SHARED_DATA, TEST_NOW, shared_file
 
 DEMO = REPO / "demo"
 REGION_HEADER = "code,name,level,parent_code,kind,lat,lon\n"
@@ -500,7 +500,7 @@ async def test_demo_data_imports_cleanly(session: AsyncSession) -> None:
     assert await count(session, Assignment) == 9
     bappeda = await find_agency(session, "Bappeda")
     assert bappeda is not None
-    villages = await active_villages(session, bappeda.id, date.today())
+    villages = await active_villages(session, bappeda.id, TEST_NOW.date())
     assert [v.name for v in villages] == ["Asemdoyong", "Majalangu", "Pagergunung"]
     assert [v.kecamatan.name for v in villages] == ["Taman", "Watukumpul", "Ulujami"]
     assert await active_villages(session, bappeda.id, date(2022, 9, 6)) == []

@@ -6,9 +6,9 @@ import re
 from datetime import date
 from pathlib import Path
 
-from bot.i18n import Translator, long_date, number
-from handlers.commands import COMMANDS
+from core.i18n import Translator, long_date, number
 from models.users import Role
+from services.commands import COMMANDS
 
 REPO = Path(__file__).resolve().parents[1]
 CODE_DIRS = ("bot", "handlers", "jobs", "models")

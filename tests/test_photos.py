@@ -17,7 +17,7 @@ import pytest
 from PIL import ExifTags, Image
 from PIL.TiffImagePlugin import IFDRational
 
-from models.photos import PhotoRejected, PhotoStore, StoredPhoto
+from services.photos import PhotoRejected, PhotoStore, StoredPhoto
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 KEY = "report-12/act-3/0123456789abcdef"

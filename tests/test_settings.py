@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import Settings, SettingsError, load_settings
+from core.settings import Settings, SettingsError, load_settings
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from jobs.text import CAPTION_LIMIT, MESSAGE_LIMIT, fit_caption, split_message, telegram_length
+from services.text import CAPTION_LIMIT, MESSAGE_LIMIT, fit_caption, split_message, telegram_length
 
 TAG = re.compile(r"<[^>]*>")
 

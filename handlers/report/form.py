@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import wraps
 from typing import Any
 
@@ -27,9 +27,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import AppContext, current_scope
-from bot.i18n import long_date, number
-from handlers.commands import aliases
+from core.context import AppContext, current_scope
+from core.i18n import long_date, number
 from handlers.report import views
 from handlers.report.parsing import InputError, check_text, parse_count, parse_visit_date
 from handlers.report.steps import (
@@ -46,8 +45,6 @@ from handlers.report.steps import (
 )
 from models.activities import OTHER, Strategy, activities_for, activity_names, get_activity
 from models.agencies import active_villages
-from models.base import utcnow
-from models.photos import PhotoRejected, PhotoStore
 from models.regions import Village
 from models.reports import (
     MAX_ACTIVITIES,
@@ -60,6 +57,8 @@ from models.reports import (
     submit,
 )
 from models.users import Role
+from services.commands import aliases
+from services.photos import PhotoRejected, PhotoStore
 
 _LOG = logging.getLogger(__name__)
 END = ConversationHandler.END
@@ -78,7 +77,7 @@ StepHandler = Callable[[Update, AppContext, Report], Awaitable[Step]]
 
 
 def _today(context: AppContext) -> date:
-    return datetime.now(context.settings.tz).date()
+    return context.today()
 
 
 async def _villages(context: AppContext) -> list[Village]:
@@ -688,7 +687,7 @@ async def send(update: Update, context: AppContext) -> object:
         await query.answer(context.t("input-report-incomplete"), show_alert=True)
         await ask(update, context, report, step)
         return step.value
-    reference = submit(report, utcnow())
+    reference = submit(report, context.now(), context.settings.tz)
     await context.session.commit()
     _LOG.info("report %s submitted by user %s", reference, user.telegram_id)
     await query.answer()

@@ -12,8 +12,8 @@ from telegram import (
     ReplyKeyboardMarkup,
 )
 
-from bot.context import AppContext
-from bot.i18n import Raw, long_date, number, short_date
+from core.context import AppContext
+from core.i18n import Raw, long_date, number, short_date
 from handlers.common import button_grid
 from handlers.report.steps import Step, activity_index
 from models.activities import OTHER, ActivityType, Strategy

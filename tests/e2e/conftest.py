@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import build_application, start_polling, stop_polling
-from bot.context import DampinganApplication
 from bot.demo import load_demo_data
-from bot.settings import Settings
+from core.context import DampinganApplication
+from core.settings import Settings
 from models.db import make_engine, make_sessionmaker
 from sandbox import Sandbox, SandboxUser
 from tests.conftest import API_JSON
@@ -93,6 +93,8 @@ async def harness(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
         )
         app = await _start(settings)
         h = Harness(sandbox, app, settings, db_url)
+        # settle() waits for the bot to finish what it fetched, not only for a quiet spell.
+        sandbox.add_busy_probe(lambda: h.app.busy)
         try:
             yield h
         finally:

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
+from core import clock
 from sandbox import Sandbox, SandboxUser
 from sandbox.server import JSONDict
+from tests.conftest import JAKARTA
 
-JAKARTA = ZoneInfo("Asia/Jakarta")
 STAFF = 2001
 
 
 def today() -> date:
-    return datetime.now(JAKARTA).date()
+    """Today by the bot's clock, in the regency's time zone."""
+    return clock.current().today(JAKARTA)
 
 
 def buttons(message: JSONDict) -> list[str]:

@@ -138,7 +138,7 @@ async def test_staff_pause_their_reminders(harness: Harness) -> None:
     assert "Pengingat Anda aktif" in menu["text"]
     await staff.press(menu, "7 hari")
     await h.sandbox.settle()
-    today = datetime.now(JAKARTA).date()
+    today = h.app.clock.today(JAKARTA)
     async with h.db() as session:
         user = await get_user(session, 2001)
         assert user is not None and user.reminders_paused_until == today + timedelta(days=6)

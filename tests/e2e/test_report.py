@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from models.reports import Photo, Report, ReportActivity, ReportStatus
+from tests.conftest import JAKARTA
 from tests.e2e.conftest import Harness
 from tests.e2e.factories import add_agency, add_staff, gps_exif, jpeg
 from tests.e2e.flows import (
-    JAKARTA,
     MONTHS_ID,
     STAFF,
     answer,
@@ -53,7 +53,7 @@ async def test_full_report_with_album_and_file(harness: Harness) -> None:
     )
     sent = await press(h.sandbox, user, summary, "✅ Kirim")
     assert "Laporan terkirim" in sent["text"]
-    assert f"LPR-{datetime.now().year}-" in sent["text"]
+    assert f"LPR-{today().year}-" in sent["text"]
 
     async with h.db() as session:
         report = await session.scalar(

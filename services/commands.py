@@ -13,8 +13,8 @@ import logging
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import TelegramError
 
-from bot.i18n import Translator
-from bot.settings import SUPPORTED_LANGUAGES
+from core.i18n import Translator
+from core.settings import SUPPORTED_LANGUAGES
 from models.users import Role, User
 
 _LOG = logging.getLogger(__name__)

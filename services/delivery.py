@@ -21,7 +21,7 @@ from aiolimiter import AsyncLimiter
 from telegram import Bot, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
-from bot.context import DampinganApplication
+from core.context import DampinganApplication
 from models.base import utcnow
 from models.db import DELIVERIES_IN_FLIGHT
 from models.deliveries import DeliveryStatus, claim

@@ -19,7 +19,7 @@ from babel.numbers import format_decimal
 from fluent.runtime import FluentBundle, FluentResource
 from fluent.syntax.ast import Junk, Message
 
-from bot.settings import SUPPORTED_LANGUAGES
+from core.settings import SUPPORTED_LANGUAGES
 
 _LOG = logging.getLogger(__name__)
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"

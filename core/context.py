@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
@@ -18,13 +19,14 @@ from sqlalchemy.orm import Session
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.i18n import Raw, Translator
-from bot.settings import Settings
-from models.photos import PhotoStore
+from core import clock
+from core.i18n import Raw, Translator
+from core.settings import Settings
 from models.updates import mark_processed, was_processed
 
 if TYPE_CHECKING:
     from models.users import User
+    from services.photos import PhotoStore
 
 
 @dataclass
@@ -77,6 +79,17 @@ class DampinganApplication(Application[Any, Any, Any, Any, Any, Any]):
     sessionmaker: async_sessionmaker[AsyncSession]
     translator: Translator
     photo_store: PhotoStore
+
+    @property
+    def busy(self) -> bool:
+        """Whether updates fetched from Telegram are still queued or being handled."""
+        processor_busy = bool(getattr(self.update_processor, "busy", False))
+        return processor_busy or not self.update_queue.empty()
+
+    @property
+    def clock(self) -> clock.Clock:
+        """The clock every handler and job reads "now" from (tests move it)."""
+        return clock.current()
 
     async def process_update(self, update: object) -> None:
         update_id = update.update_id if isinstance(update, Update) else None
@@ -131,6 +144,14 @@ class AppContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     @property
     def session(self) -> AsyncSession:
         return current_scope().session
+
+    def now(self) -> datetime:
+        """Now (aware, UTC) by the application's clock."""
+        return self.app.clock.now()
+
+    def today(self) -> date:
+        """Today in the regency's time zone."""
+        return self.app.clock.today(self.settings.tz)
 
     @property
     def user(self) -> User | None:

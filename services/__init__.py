@@ -1,0 +1,1 @@
+"""Work that handlers and jobs both call: delivery, digests, photos, imports, menus."""
