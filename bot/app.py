@@ -5,19 +5,23 @@ This module only wires. Features live in `handlers/` and `jobs/`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 import warnings
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.warnings import PTBUserWarning
 
 from bot.concurrency import PerChatUpdateProcessor
-from bot.persistence import DraftPersistence
+from bot.polling import Poller
 from core.context import AppContext, DampinganApplication
 from core.i18n import Translator
+from core.ratelimit import TelegramRateLimiter
 from core.settings import Settings
 from handlers import (
     access,
@@ -32,13 +36,14 @@ from handlers import (
     summary,
 )
 from handlers.errors import on_error
-from jobs import maintenance, menus, schedule
-from models import reports
+from jobs import maintenance, menus, outbox, schedule
+from models import updates
 from models.db import make_engine, make_sessionmaker
 from services.photos import PhotoStore
 
 _LOG = logging.getLogger(__name__)
 _ENGINE_KEY = "engine"
+_POLLER_KEY = "poller"
 
 # Callback buttons inside per-chat conversations are intended (see PTB-NOTES).
 warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
@@ -49,12 +54,6 @@ def build_application(settings: Settings) -> DampinganApplication:
     token = settings.require_token()
     api = settings.telegram_api_url
     engine = make_engine(settings.database_url_or_default)
-    sessionmaker = make_sessionmaker(engine)
-
-    async def draft_steps() -> list[tuple[int, str]]:
-        async with sessionmaker() as session:
-            return await reports.draft_steps(session)
-
     application = (
         ApplicationBuilder()
         .application_class(DampinganApplication)
@@ -63,15 +62,15 @@ def build_application(settings: Settings) -> DampinganApplication:
         .base_file_url(f"{api}/file/bot")
         .context_types(ContextTypes(context=AppContext))
         .concurrent_updates(PerChatUpdateProcessor())
-        # Telegram's overall limit (about 30 messages a second); a 429 is waited out and
-        # retried. Private chats are paced per chat by jobs/delivery.py.
+        # bot/polling.py polls instead of PTB's Updater: it confirms an update to Telegram
+        # only once the update is stored.
+        .updater(None)
         .rate_limiter(
-            AIORateLimiter(
-                overall_max_rate=settings.send_rate, overall_time_period=1, max_retries=3
-            )
+            TelegramRateLimiter(send_rate=settings.send_rate, chat_rate=settings.chat_send_rate)
         )
-        # Only the report form's state is persisted, and it is read from the drafts.
-        .persistence(DraftPersistence({report.NAME: draft_steps}))
+        .read_timeout(settings.api_timeout)
+        .write_timeout(settings.api_timeout)
+        .media_write_timeout(settings.api_timeout * 3)
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
@@ -85,18 +84,24 @@ def build_application(settings: Settings) -> DampinganApplication:
     )
     assert isinstance(application, DampinganApplication)
     application.settings = settings
-    application.sessionmaker = sessionmaker
+    application.sessionmaker = make_sessionmaker(engine)
     application.translator = Translator(settings.language)
     application.photo_store = PhotoStore(settings.photos_dir, tz=settings.tz)
+    application.update_marker = updates.mark_handled
+    if settings.scheduled_jobs:
+        application.on_schedule_changed = partial(schedule.schedule, application)
     application.bot_data[_ENGINE_KEY] = engine
     _register(application)
     return application
 
 
 def _register(application: DampinganApplication) -> None:
-    # Group -1: the gate sees every update first and stops people who are not registered,
+    # Group -2: the gate sees every update first and stops people who are not registered,
     # so no feature below has to check registration itself.
-    application.add_handlers(access.handlers(), group=-1)
+    application.add_handlers(access.handlers(), group=-2)
+    # Group -1: the report form loads the person's draft, whose stored step decides which
+    # of the form's handlers takes the update (a handler's check cannot query the database).
+    application.add_handlers(report.loaders(), group=-1)
     # Group 0: one handler per update wins, in this order. The fallbacks come last so
     # that every feature gets its chance before "not understood".
     application.add_handlers(
@@ -125,6 +130,7 @@ async def _post_init(application: DampinganApplication) -> None:
     assert application.job_queue is not None
     application.job_queue.run_once(menus.refresh_menus, when=0, name="menus.refresh")
     maintenance.schedule(application)
+    outbox.schedule(application)
     if application.settings.scheduled_jobs:
         await schedule.install(application)
     _LOG.info("Dampingan started as @%s", application.bot.username)
@@ -142,25 +148,37 @@ def allowed_updates() -> list[str]:
 
 
 async def start_polling(application: DampinganApplication, *, poll_timeout: int = 10) -> None:
-    """What `run_polling` does before it blocks, for callers that own the event loop
-    (the demo, the tests): PTB calls `post_init` only from `run_polling` itself."""
+    """Starts the application and polls in the background (the demo and the tests own the
+    event loop; `serve` is the command line's way)."""
     await application.initialize()
     if application.post_init is not None:
         await application.post_init(application)
     await application.start()
-    assert application.updater is not None
-    await application.updater.start_polling(
-        poll_interval=0, timeout=poll_timeout, allowed_updates=allowed_updates()
-    )
+    poller = Poller(application, timeout=poll_timeout, allowed_updates=allowed_updates())
+    application.bot_data[_POLLER_KEY] = poller
+    await poller.start()
 
 
 async def stop_polling(application: DampinganApplication) -> None:
-    """The counterpart of `start_polling`."""
-    assert application.updater is not None
-    if application.updater.running:
-        await application.updater.stop()
+    """The counterpart of `start_polling`: no new updates, then the application stops."""
+    poller: Poller | None = application.bot_data.pop(_POLLER_KEY, None)
+    if poller is not None:
+        await poller.stop()
     if application.running:
         await application.stop()
     await application.shutdown()
     if application.post_shutdown is not None:
         await application.post_shutdown(application)
+
+
+async def serve(application: DampinganApplication) -> None:
+    """Runs until SIGINT or SIGTERM, then stops cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await start_polling(application)
+    try:
+        await stop.wait()
+    finally:
+        await stop_polling(application)

@@ -67,7 +67,7 @@ def prepare_database(settings: Settings) -> None:
 
 
 def _run(settings: Settings) -> int:
-    from bot.app import allowed_updates, build_application
+    from bot.app import build_application, serve
 
     settings.require_token()
     logging.basicConfig(
@@ -77,7 +77,7 @@ def _run(settings: Settings) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     prepare_database(settings)
     application = build_application(settings)
-    application.run_polling(allowed_updates=allowed_updates())
+    asyncio.run(serve(application))
     return 0
 
 

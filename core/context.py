@@ -3,17 +3,25 @@
 `DampinganApplication.process_update` opens an `UpdateScope` around every update; the
 session inside it is created on first use and closed (rolled back if uncommitted) when
 the update is done. Handlers reach it as `context.session` and never build their own.
+
+The update is marked handled in the update inbox (models/updates.py) by the handler's
+first commit, in the same transaction as what the handler wrote: "handled" and "written"
+cannot disagree, and a handler that finds its update already handled cannot commit at all.
+An update that wrote nothing is marked on its own after the handlers ran.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 from telegram import Update
@@ -22,11 +30,20 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from core import clock
 from core.i18n import Raw, Translator
 from core.settings import Settings
-from models.updates import mark_processed, was_processed
 
 if TYPE_CHECKING:
+    from models.schedules import ScheduleKind
     from models.users import User
     from services.photos import PhotoStore
+
+# Marks an update handled inside the given (sync) session's transaction; False when it was
+# handled already. Provided by the wiring (models.updates.mark_handled): this layer does
+# not import the models.
+UpdateMarker = Callable[[Session, int, datetime], bool]
+
+
+class UpdateAlreadyHandled(Exception):
+    """Raised from a commit whose update was handled before: nothing of it is written."""
 
 
 @dataclass
@@ -37,30 +54,58 @@ class UpdateScope:
     _session: AsyncSession | None = None
     user: User | None = None
     language: str | None = None
-    # The update being handled: recorded as processed with the handler's first commit.
+    # The update being handled, marked handled with the handler's first commit.
     update_id: int | None = None
-    _marked: bool = False
+    marker: UpdateMarker | None = None
+    # How many times this update was tried before (after the database was unreachable).
+    attempt: int = 0
+    # Set when a handler of this update met an unreachable database: it is tried again.
+    database_unavailable: bool = False
+    _mark_pending: bool = False
+    handled: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def session(self) -> AsyncSession:
         if self._session is None:
             self._session = self.sessionmaker()
-            if self.update_id is not None:
+            if self.update_id is not None and self.marker is not None:
                 sync = self._session.sync_session
                 event.listen(sync, "before_commit", self._mark)
-                event.listen(sync, "after_soft_rollback", self._unmark)
+                event.listen(sync, "after_commit", self._marked)
+                event.listen(sync, "after_rollback", self._unmarked)
         return self._session
 
     def _mark(self, session: Session) -> None:
-        # Added at commit time rather than at the start, so that a handler which only
-        # reads never opens a write transaction (SQLite holds one writer at a time).
-        if not self._marked and self.update_id is not None:
-            mark_processed(session, self.update_id)  # type: ignore[arg-type]
-            self._marked = True
+        # At commit time rather than at the start, so that a handler which only reads never
+        # opens a write transaction (SQLite holds one writer at a time).
+        if self.handled or self._mark_pending:
+            return
+        assert self.update_id is not None and self.marker is not None
+        if not self.marker(session, self.update_id, clock.now()):
+            raise UpdateAlreadyHandled(self.update_id)
+        self._mark_pending = True
 
-    def _unmark(self, session: Session, previous_transaction: object) -> None:
-        self._marked = False
+    def _marked(self, session: Session) -> None:
+        if self._mark_pending:
+            self.handled, self._mark_pending = True, False
+
+    def _unmarked(self, session: Session) -> None:
+        self._mark_pending = False
+
+    async def mark_handled(self) -> None:
+        """Marks the update handled in a transaction of its own (the handlers wrote nothing,
+        or failed after telling the person)."""
+        if self.handled or self.update_id is None or self.marker is None:
+            return
+        session = self.session
+        await session.rollback()  # whatever a failed handler left half done
+        try:
+            await session.connection()
+            await session.commit()  # the commit hook writes the mark
+        except UpdateAlreadyHandled:
+            await session.rollback()
+            self.handled = True
 
     async def close(self) -> None:
         if self._session is not None:
@@ -72,6 +117,23 @@ _LOG = logging.getLogger(__name__)
 _SCOPE: ContextVar[UpdateScope | None] = ContextVar("dampingan_update_scope", default=None)
 
 
+def database_unavailable(error: BaseException) -> bool:
+    """Whether `error` says the database could not be reached (or SQLite was busy), as
+    opposed to a bug: such an update is tried again once the database answers."""
+    if isinstance(error, DBAPIError):
+        return error.connection_invalidated or type(error).__name__ in (
+            "OperationalError",
+            "InterfaceError",
+        )
+    return isinstance(error, SQLAlchemyError) and type(error).__name__ == "TimeoutError"
+
+
+# Waits between attempts of an update while the database is away, in seconds: quick at
+# first (SQLite busy for a moment), then every 15 seconds, for about ten minutes. After that
+# the update stays unhandled in the inbox and is handled at the next start.
+RETRY_DELAYS = (0.5, 1, 2, 4, 8, *([15] * 39))
+
+
 class DampinganApplication(Application[Any, Any, Any, Any, Any, Any]):
     """PTB's Application plus the objects every handler needs and the per-update scope."""
 
@@ -79,12 +141,18 @@ class DampinganApplication(Application[Any, Any, Any, Any, Any, Any]):
     sessionmaker: async_sessionmaker[AsyncSession]
     translator: Translator
     photo_store: PhotoStore
+    update_marker: UpdateMarker | None = None
+    # Applies a changed weekly schedule at once; None where this process runs no jobs
+    # (DAMPINGAN_SCHEDULED_JOBS=false: the process that does picks the change up itself).
+    on_schedule_changed: Callable[[ScheduleKind, int, time], None] | None = None
+    # Fetched from Telegram and stored, not yet handed to the update queue (the poller).
+    in_hand: int = 0
 
     @property
     def busy(self) -> bool:
         """Whether updates fetched from Telegram are still queued or being handled."""
         processor_busy = bool(getattr(self.update_processor, "busy", False))
-        return processor_busy or not self.update_queue.empty()
+        return self.in_hand > 0 or processor_busy or not self.update_queue.empty()
 
     @property
     def clock(self) -> clock.Clock:
@@ -93,24 +161,45 @@ class DampinganApplication(Application[Any, Any, Any, Any, Any, Any]):
 
     async def process_update(self, update: object) -> None:
         update_id = update.update_id if isinstance(update, Update) else None
-        async with self.scope(update_id) as scope:
-            if update_id is not None and await was_processed(scope.session, update_id):
-                # Redelivered after a crash: it was handled and committed already.
-                _LOG.info("skipping update %s: already processed", update_id)
-                return
-            await scope.session.rollback()  # end the read transaction before handlers run
-            await super().process_update(update)
+        for attempt, delay in enumerate((*RETRY_DELAYS, None)):
+            async with self.scope(update_id, attempt=attempt) as scope:
+                await super().process_update(update)
+                if not scope.database_unavailable:
+                    await self._finish(scope)
+                    return
+            if delay is None or not self.running:
+                break
+            _LOG.warning("update %s: database unavailable; trying again in %s s", update_id, delay)
+            await asyncio.sleep(delay)
+        _LOG.error("update %s left unhandled in the inbox for the next start", update_id)
 
-    def scope(self, update_id: int | None = None) -> _ScopeManager:
+    async def _finish(self, scope: UpdateScope) -> None:
+        """Marks an update that wrote nothing as handled; waits out a database outage."""
+        for delay in (*RETRY_DELAYS, None):
+            try:
+                await scope.mark_handled()
+                return
+            except SQLAlchemyError as error:
+                if delay is None or not database_unavailable(error) or not self.running:
+                    _LOG.error("update %s could not be marked handled: %s", scope.update_id, error)
+                    return
+                await asyncio.sleep(delay)
+
+    def scope(self, update_id: int | None = None, *, attempt: int = 0) -> _ScopeManager:
         """Opens a scope for an update or a job run (jobs get one session per run too)."""
-        return _ScopeManager(self.sessionmaker, update_id)
+        return _ScopeManager(
+            UpdateScope(
+                self.sessionmaker,
+                update_id=update_id,
+                marker=self.update_marker if update_id is not None else None,
+                attempt=attempt,
+            )
+        )
 
 
 class _ScopeManager:
-    def __init__(
-        self, sessionmaker: async_sessionmaker[AsyncSession], update_id: int | None
-    ) -> None:
-        self._scope = UpdateScope(sessionmaker, update_id=update_id)
+    def __init__(self, scope: UpdateScope) -> None:
+        self._scope = scope
 
     async def __aenter__(self) -> UpdateScope:
         self._token = _SCOPE.set(self._scope)

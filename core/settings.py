@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     chat_send_rate: float = Field(default=1, gt=0, le=100, alias="DAMPINGAN_CHAT_SEND_RATE")
     # Off for a second instance or for tests: no weekly jobs, no catch-up at start.
     scheduled_jobs: bool = Field(default=True, alias="DAMPINGAN_SCHEDULED_JOBS")
+    # Seconds the bot waits for Telegram's answer to a call (uploads get three times this).
+    api_timeout: float = Field(default=10, gt=0, le=120, alias="DAMPINGAN_API_TIMEOUT")
     report_max_age_days: int = Field(
         default=30, ge=1, le=366, alias="DAMPINGAN_REPORT_MAX_AGE_DAYS"
     )

@@ -1,4 +1,8 @@
-"""What happens when a handler fails: log it, and tell the person their data is safe."""
+"""What happens when a handler fails: log it, and tell the person what it means for them.
+
+The log names the update (id, chat, kind), never its content: descriptions, names and
+invitation tokens stay out of the log files.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +11,60 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
-from core.context import AppContext
+from core.context import AppContext, UpdateAlreadyHandled, current_scope, database_unavailable
 from core.i18n import pick_language
+from core.ratelimit import ChatFlooded
 
 _LOG = logging.getLogger(__name__)
 
 
+def describe(update: object) -> str:
+    """'update 123 (chat 456, message)': enough to find it, nothing a person wrote."""
+    if not isinstance(update, Update):
+        return type(update).__name__
+    kinds = ("message", "callback_query", "edited_message")
+    kind = next((name for name in kinds if getattr(update, name)), "other")
+    chat = update.effective_chat.id if update.effective_chat else None
+    return f"update {update.update_id} (chat {chat}, {kind})"
+
+
 async def on_error(update: object, context: AppContext) -> None:
-    """Logs the failure and apologises to the person whose update caused it."""
-    _LOG.error("update %r failed", update, exc_info=context.error)
+    """Logs the failure and tells the person whose update caused it."""
+    error = context.error
+    if isinstance(error, UpdateAlreadyHandled):
+        _LOG.info("%s was handled before; nothing written again", describe(update))
+        return
+    if isinstance(error, ChatFlooded):
+        _LOG.info("%s not answered: its chat is flooding the bot", describe(update))
+        return
+    if error is not None and database_unavailable(error):
+        await _database_unavailable(update, context, error)
+        return
+    _LOG.error("%s failed: %r", describe(update), error, exc_info=error)
+    await _tell(update, context, "error-generic")
+
+
+async def _database_unavailable(update: object, context: AppContext, error: Exception) -> None:
+    """The update stays in the inbox and is tried again (core/context.py); the person is
+    told once that it will be handled, so they need not send it again."""
+    scope = current_scope()
+    scope.database_unavailable = True
+    _LOG.warning("%s: database unavailable (%s)", describe(update), type(error).__name__)
+    if scope.attempt == 0:
+        await _tell(update, context, "error-database-wait")
+
+
+async def _tell(update: object, context: AppContext, key: str) -> None:
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     try:
-        text = context.t("error-generic")
+        text = context.t(key)
     except RuntimeError:
-        # The failure came before the update's scope opened (e.g. no database connection):
-        # answer in the language of the person's Telegram app.
+        # The failure came before the update's scope opened: answer in the language of the
+        # person's Telegram app.
         user = update.effective_user
         lang = pick_language(user.language_code if user else None, context.settings.language)
-        text = context.app.translator(lang, "error-generic")
+        text = context.app.translator(lang, key)
     try:
         await context.bot.send_message(update.effective_chat.id, text)
     except TelegramError:

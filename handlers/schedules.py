@@ -14,7 +14,6 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from core.context import AppContext
 from handlers.common import button_grid
-from jobs import schedule as jobs_schedule
 from models import audit
 from models.schedules import ScheduleKind, get_schedule, set_schedule
 from services.commands import aliases
@@ -122,7 +121,8 @@ async def on_button(update: Update, context: AppContext) -> None:
                     at=at.strftime("%H:%M"),
                 )
                 await context.session.commit()
-                jobs_schedule.schedule(context.app, kind, weekday, at)
+                if context.app.on_schedule_changed is not None:
+                    context.app.on_schedule_changed(kind, weekday, at)
                 await query.answer()
                 text, keyboard = await _overview(context)
                 await query.edit_message_text(

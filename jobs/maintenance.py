@@ -6,7 +6,8 @@ import logging
 from datetime import time, timedelta
 
 from core.context import AppContext, DampinganApplication
-from models.updates import forget_older_than
+from models.base import utcnow
+from models.updates import forget_handled_before
 
 _LOG = logging.getLogger(__name__)
 # Telegram redelivers an update for at most 24 hours; keep the markers twice that long.
@@ -17,7 +18,7 @@ JOB_NAME = "maintenance.prune_processed_updates"
 async def prune_processed_updates(application: DampinganApplication) -> int:
     """Deletes markers of updates too old to be redelivered; returns how many."""
     async with application.scope() as scope:
-        removed = await forget_older_than(scope.session, KEEP_PROCESSED_UPDATES)
+        removed = await forget_handled_before(scope.session, utcnow() - KEEP_PROCESSED_UPDATES)
         await scope.session.commit()
     _LOG.info("forgot %d processed-update markers", removed)
     return removed

@@ -14,6 +14,7 @@ from typing import Any
 
 from core.context import AppContext, DampinganApplication
 from jobs import digests, reminders
+from models.deliveries import abandoned
 from models.schedules import ScheduleKind, get_schedule
 
 _LOG = logging.getLogger(__name__)
@@ -25,6 +26,10 @@ RUNNERS: dict[ScheduleKind, Callable[[AppContext], Coroutine[Any, Any, None]]] =
 # A run the event loop could not start on time (busy, or the machine asleep) still runs
 # if it is at most this late; APScheduler's default is one second.
 MISFIRE_GRACE = int(timedelta(hours=6).total_seconds())
+# /jadwal may be answered by another process on the same database (one without jobs):
+# the schedules are read again this often, and a change is applied here too.
+REFRESH_SECONDS = 300
+_INSTALLED = "schedule.installed"
 
 
 def schedule(
@@ -44,6 +49,7 @@ def schedule(
         name=name,
         job_kwargs={"misfire_grace_time": MISFIRE_GRACE, "coalesce": True},
     )
+    application.bot_data.setdefault(_INSTALLED, {})[kind] = (weekday, at)
     _LOG.info("%s scheduled on weekday %d at %s", name, weekday, at.strftime("%H:%M"))
 
 
@@ -65,6 +71,33 @@ async def install(application: DampinganApplication) -> None:
             schedule(application, kind, weekday, at)
     assert application.job_queue is not None
     application.job_queue.run_once(_catch_up_job, when=2, name="schedule.catch_up")
+    application.job_queue.run_repeating(
+        _refresh, interval=REFRESH_SECONDS, first=REFRESH_SECONDS, name="schedule.refresh"
+    )
+    application.job_queue.run_repeating(
+        _resume, interval=REFRESH_SECONDS, first=REFRESH_SECONDS, name="schedule.resume"
+    )
+
+
+async def _resume(context: AppContext) -> None:
+    """Repeating job: finishes a fan-out that a crashed sender left half done, once its
+    leases have run out (a clean stop frees them at once)."""
+    now = context.now()
+    async with context.app.scope() as scope:
+        left = await abandoned(scope.session, now, since=now - timedelta(days=8))
+    if left:
+        _LOG.info("%d deliveries left pending by a stopped sender; resuming", left)
+        await catch_up(context.app, now)
+
+
+async def _refresh(context: AppContext) -> None:
+    """Repeating job: applies schedules changed by another process since they were read."""
+    installed = context.app.bot_data.get(_INSTALLED, {})
+    async with context.app.scope() as scope:
+        for kind in ScheduleKind:
+            current = await get_schedule(scope.session, kind)
+            if installed.get(kind) != current:
+                schedule(context.app, kind, *current)
 
 
 async def _catch_up_job(context: AppContext) -> None:

@@ -5,10 +5,11 @@ from models.agencies import Agency, Assignment
 from models.audit import AuditEntry
 from models.base import Base
 from models.deliveries import Delivery, DeliveryStatus
+from models.outbox import OutboxMessage
 from models.regions import Kecamatan, Village, VillageKind
 from models.reports import Photo, Report, ReportActivity, ReportStatus
 from models.schedules import Schedule, ScheduleKind
-from models.updates import ProcessedUpdate
+from models.updates import InboxUpdate
 from models.users import Invitation, Role, User
 
 __all__ = [
@@ -19,10 +20,11 @@ __all__ = [
     "Base",
     "Delivery",
     "DeliveryStatus",
+    "InboxUpdate",
     "Invitation",
     "Kecamatan",
+    "OutboxMessage",
     "Photo",
-    "ProcessedUpdate",
     "Report",
     "ReportActivity",
     "ReportStatus",

@@ -10,10 +10,10 @@ Telegram delivered the message but before the commit: that part would go out twi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import ForeignKey, String, UniqueConstraint, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -44,9 +44,13 @@ class Delivery(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    # A sender owns the row until `claimed_until` (a lease): two runs of the same digest
+    # (the start-up catch-up and the schedule, or two processes) never send one part twice.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None]
 
 
-async def claim(session: AsyncSession, kind: str, period: str, user_id: int) -> Delivery:
+async def row_for(session: AsyncSession, kind: str, period: str, user_id: int) -> Delivery:
     """The person's delivery row for this period, created if new (and committed at once, so
     two senders racing for it end up with one row)."""
     stmt = select(Delivery).where(
@@ -67,6 +71,30 @@ async def claim(session: AsyncSession, kind: str, period: str, user_id: int) -> 
     return delivery
 
 
+async def claim(
+    session: AsyncSession, delivery: Delivery, owner: str, now: datetime, lease: timedelta
+) -> bool:
+    """Takes a pending delivery for `owner` until `now + lease`, unless another sender holds
+    an unexpired lease on it. One UPDATE, so of two racing senders exactly one wins, on
+    SQLite and PostgreSQL alike. The caller commits, then refreshes the row (another
+    sender may have sent parts meanwhile)."""
+    result = await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id == delivery.id,
+            Delivery.status == DeliveryStatus.PENDING,
+            or_(
+                Delivery.claimed_until.is_(None),
+                Delivery.claimed_until < now,
+                Delivery.claimed_by == owner,
+            ),
+        )
+        .values(claimed_by=owner, claimed_until=now + lease)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
 async def delivered_users(session: AsyncSession, kind: str, period: str) -> set[int]:
     """Users who already have everything of this period (or cannot be reached)."""
     rows = await session.scalars(
@@ -85,3 +113,16 @@ async def for_period(session: AsyncSession, kind: str, period: str) -> Sequence[
             select(Delivery).where(Delivery.kind == kind, Delivery.period == period)
         )
     ).all()
+
+
+async def abandoned(session: AsyncSession, now: datetime, since: datetime) -> int:
+    """Pending rows created after `since` that no sender holds any more (it stopped or
+    died mid-way): how many there are."""
+    rows = await session.scalars(
+        select(Delivery.id).where(
+            Delivery.status == DeliveryStatus.PENDING,
+            Delivery.created_at >= since,
+            or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
+        )
+    )
+    return len(rows.all())

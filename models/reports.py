@@ -43,8 +43,16 @@ class Report(Base):
     location_accuracy: Mapped[float | None] = mapped_column(Float)
     location_live: Mapped[bool | None]
     location_forwarded: Mapped[bool | None]
-    # Where the person is in the form, so a restarted bot can continue the conversation.
+    # Where the person is in the form: the one source of truth for how their next message
+    # is read (handlers/conversation.py), so a restarted bot continues the conversation.
     form_state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Every committed change of the draft counts up `form_rev`; `asked_rev` is the revision
+    # whose question is known to have reached the person. While they differ, a typed answer
+    # might be meant for an earlier question, and is not stored (the question is sent again).
+    form_rev: Mapped[int] = mapped_column(default=0, server_default="0")
+    asked_rev: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When the person was told that their untouched draft will be discarded.
+    draft_reminded_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(index=True)
@@ -121,22 +129,17 @@ async def get_draft(session: AsyncSession, user_id: int) -> Report | None:
 
 
 def new_draft(session: AsyncSession, *, user_id: int, agency_id: int) -> Report:
-    report = Report(user_id=user_id, agency_id=agency_id, form_state={}, activities=[])
+    report = Report(
+        user_id=user_id,
+        agency_id=agency_id,
+        form_state={},
+        form_rev=0,
+        asked_rev=0,
+        activities=[],
+    )
     report.activities.append(ReportActivity(position=0, photos=[]))
     session.add(report)
     return report
-
-
-async def draft_steps(session: AsyncSession) -> list[tuple[int, str]]:
-    """(Telegram id, form step) of every draft: the conversation state after a restart."""
-    from models.users import User
-
-    rows = await session.execute(
-        select(User.telegram_id, Report.form_state)
-        .join(User, User.id == Report.user_id)
-        .where(Report.status == ReportStatus.DRAFT)
-    )
-    return [(tg_id, state["step"]) for tg_id, state in rows if state and state.get("step")]
 
 
 def submit(report: Report, now: datetime, tz: tzinfo) -> str:
@@ -159,6 +162,23 @@ async def submitted_by(session: AsyncSession, user_id: int, limit: int = 10) -> 
         .limit(limit)
     )
     return (await session.scalars(stmt)).all()
+
+
+async def latest_submitted(
+    session: AsyncSession, user_id: int, *, since: datetime
+) -> Report | None:
+    """The person's most recent report submitted after `since`, if any."""
+    stmt = (
+        select(Report)
+        .where(
+            Report.user_id == user_id,
+            Report.status == ReportStatus.SUBMITTED,
+            Report.submitted_at >= since,
+        )
+        .order_by(Report.submitted_at.desc(), Report.id.desc())
+        .limit(1)
+    )
+    return await session.scalar(stmt)
 
 
 async def get_submitted(session: AsyncSession, report_id: int) -> Report | None:

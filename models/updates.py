@@ -1,43 +1,85 @@
-"""Telegram updates already handled, so a redelivered update changes nothing twice.
+"""The update inbox: every update Telegram hands over is stored before it is confirmed.
 
-With long polling, a batch is confirmed only by the next getUpdates; a bot killed in
-between gets the batch again on restart. The id is added in the same transaction as the
-handler's first commit, so "handled" and "recorded" cannot disagree.
+With long polling, `getUpdates(offset=N)` tells Telegram to forget every update below N.
+The poller stores a batch here first and confirms it only then, so an update is never
+forgotten by Telegram before it is durably ours. A row is marked handled in the same
+transaction as the handler's own writes; a bot killed in between finds it unhandled at
+start-up and handles it then. An update Telegram delivers twice meets its own row and is
+not dispatched again.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, delete, select
+from sqlalchemy import BigInteger, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.base import Base, utcnow
+from models.base import Base
 
 
-class ProcessedUpdate(Base):
-    __tablename__ = "processed_update"
+class InboxUpdate(Base):
+    __tablename__ = "update_inbox"
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # The update as Telegram sent it (Update.to_dict()), to handle it after a restart.
+    payload: Mapped[dict[str, Any]]
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    handled_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
-async def was_processed(session: AsyncSession, update_id: int) -> bool:
-    found = await session.scalar(
-        select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id == update_id)
+async def store(
+    session: AsyncSession, updates: Sequence[tuple[int, dict[str, Any]]], now: datetime
+) -> set[int]:
+    """Stores a batch; returns the ids that were not stored before (the ones to handle)."""
+    if not updates:
+        return set()
+    assert session.bind is not None
+    dialect = session.bind.dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert(InboxUpdate)
+        .values(
+            [
+                {"update_id": update_id, "payload": payload, "received_at": now}
+                for update_id, payload in updates
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(InboxUpdate.update_id)
     )
-    return found is not None
+    return set((await session.scalars(stmt)).all())
 
 
-def mark_processed(session: AsyncSession, update_id: int) -> None:
-    """Adds the marker to the session; it is written by the handler's commit."""
-    session.add(ProcessedUpdate(update_id=update_id))
+async def unhandled(session: AsyncSession) -> Sequence[InboxUpdate]:
+    """Updates stored but not handled (the bot stopped or died first), oldest first."""
+    stmt = (
+        select(InboxUpdate).where(InboxUpdate.handled_at.is_(None)).order_by(InboxUpdate.update_id)
+    )
+    return (await session.scalars(stmt)).all()
 
 
-async def forget_older_than(session: AsyncSession, age: timedelta) -> int:
-    """Telegram keeps undelivered updates for 24 hours; older markers are useless."""
+def mark_handled(session: Session, update_id: int, now: datetime) -> bool:
+    """Marks an update handled inside the caller's transaction (a sync session: this runs
+    from a commit hook). False if it was handled already: the caller must not commit."""
+    result = session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.update_id == update_id, InboxUpdate.handled_at.is_(None))
+        .values(handled_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+async def forget_handled_before(session: AsyncSession, cutoff: datetime) -> int:
+    """Telegram redelivers an update for at most 24 hours; older handled rows are useless."""
     result = await session.execute(
-        delete(ProcessedUpdate).where(ProcessedUpdate.received_at < utcnow() - age)
+        delete(InboxUpdate).where(
+            InboxUpdate.handled_at.is_not(None), InboxUpdate.received_at < cutoff
+        )
     )
     return int(getattr(result, "rowcount", 0) or 0)

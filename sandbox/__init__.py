@@ -13,10 +13,13 @@ Start a :class:`Sandbox`, point the bot at ``sandbox.url`` (``base_url=f"{url}/b
             await rina.press(reply, "Ya")
         assert sandbox.errors == []                       # nothing Telegram would refuse
 
+Reliability tests make Telegram fail: ``fail_next``, ``fail_randomly``, ``answer_late``,
+``flood`` and ``slow_downloads``; ``faults_injected`` and ``early_retries`` tell what happened.
+
 ``python -m sandbox`` serves it standalone with the terminal chat (sandbox.terminal).
 """
 
-from sandbox.server import ChatEvent, RecordedRequest, Sandbox
+from sandbox.server import ChatEvent, FaultKind, FloodAnswer, RecordedRequest, Sandbox
 from sandbox.user import SandboxUser
 
-__all__ = ["ChatEvent", "RecordedRequest", "Sandbox", "SandboxUser"]
+__all__ = ["ChatEvent", "FaultKind", "FloodAnswer", "RecordedRequest", "Sandbox", "SandboxUser"]

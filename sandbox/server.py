@@ -15,11 +15,12 @@ import itertools
 import json
 import logging
 import math
+import random
 import re
 import secrets
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -37,6 +38,8 @@ __all__ = [
     "METHODS",
     "ApiError",
     "ChatEvent",
+    "FaultKind",
+    "FloodAnswer",
     "Kind",
     "RecordedRequest",
     "Sandbox",
@@ -164,6 +167,10 @@ _CHAT_ACTIONS: Final = frozenset(
 )  # fmt: skip
 # Without allowed_updates Telegram delivers every kind except these three.
 _NOT_BY_DEFAULT: Final = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+# Methods the fault controls leave alone unless a test names them: a failing getUpdates tests
+# PTB's poller rather than the bot, and a failing getMe stops Application.initialize before
+# the test has begun.
+_UNFAULTED: Final = frozenset({"getUpdates", "getMe"})
 _INT_RE: Final = re.compile(r"-?\d+")
 _COMMAND_RE: Final = re.compile(r"[a-z0-9_]{1,32}")
 _LANGUAGE_RE: Final = re.compile(r"[a-z]{2}")
@@ -210,9 +217,19 @@ class ApiError(Exception):
         return body
 
 
+# What a fault control did to a call: "next" (fail_next), "fail" (fail_randomly, refused
+# untouched), "fail-after-acting" (carried out, then answered with the error), "late"
+# (answer_late), "429" (flood), "slow-download" (slow_downloads; the method is "download").
+FaultKind = Literal["next", "fail", "fail-after-acting", "late", "429", "slow-download"]
+
+
 @dataclass
 class RecordedRequest:
-    """One API call the bot made, as the sandbox decoded it."""
+    """One API call the bot made, as the sandbox decoded it.
+
+    ``fault`` names the fault injected into it, if any; ``early_retry`` is true when it came
+    while a retry_after pause the sandbox had announced with a 429 was still running.
+    """
 
     method: str
     params: JSONDict
@@ -220,6 +237,8 @@ class RecordedRequest:
     attachments: dict[str, Upload] = field(default_factory=dict)
     status: int = 0
     response: JSONDict | None = None
+    fault: FaultKind | None = None
+    early_retry: bool = False
 
     @property
     def ok(self) -> bool:
@@ -231,6 +250,10 @@ class RecordedRequest:
         stamp = time.strftime("%H:%M:%S", time.localtime(self.time))
         shown = ", ".join(f"{k}={_short(v)}" for k, v in self.params.items())
         outcome = "ok" if self.ok else f"{self.status} {(self.response or {}).get('description')}"
+        if self.fault is not None:
+            outcome += f" [{self.fault}]"
+        if self.early_retry:
+            outcome += " [early retry]"
         return f"{stamp} {self.method}({shown}) -> {outcome}"
 
 
@@ -260,6 +283,39 @@ class _Fault:
     description: str
     retry_after: int | None
     times: int
+
+
+@dataclass(frozen=True)
+class FloodAnswer:
+    """A 429 the sandbox answered during a flood: ``at`` is ``time.monotonic()`` then."""
+
+    method: str
+    at: float
+    retry_after: int
+
+
+@dataclass
+class _RandomFailure:
+    rate: float
+    error: ApiError
+    methods: frozenset[str] | None
+    after_acting: float
+    rng: random.Random
+
+
+@dataclass
+class _LateAnswers:
+    rate: float
+    delay: float
+    methods: frozenset[str] | None
+    rng: random.Random
+
+
+@dataclass
+class _Flood:
+    until: float  # time.monotonic() when the storm ends
+    retry_after: int
+    methods: frozenset[str] | None
 
 
 @dataclass
@@ -336,6 +392,16 @@ def _canonical_scope(scope: Any) -> str:
     return json.dumps(scope, sort_keys=True, separators=(",", ":"))
 
 
+def _applies(methods: frozenset[str] | None, method: str) -> bool:
+    """Whether a fault control configured for ``methods`` (None: the default set) hits it."""
+    return method not in _UNFAULTED if methods is None else method in methods
+
+
+def _check_rate(name: str, value: float) -> None:
+    if not 0 <= value <= 1:
+        raise ValueError(f"{name} must be between 0 and 1, not {value}")
+
+
 def _inline_rows(markup: Any) -> list[list[JSONDict]]:
     if isinstance(markup, dict) and isinstance(markup.get("inline_keyboard"), list):
         return [row for row in markup["inline_keyboard"] if isinstance(row, list)]
@@ -379,6 +445,18 @@ class Sandbox:
         self._users: dict[int, SandboxUser] = {}
         self._blocked: set[int] = set()
         self._faults: dict[str, deque[_Fault]] = {}
+        # Injected faults, in the order they happened, as (method, kind).
+        self.faults_injected: list[tuple[str, FaultKind]] = []
+        # Every 429 answered by a flood, in order.
+        self.flood_answers: list[FloodAnswer] = []
+        self._random_failure: _RandomFailure | None = None
+        self._late_answers: _LateAnswers | None = None
+        self._flood: _Flood | None = None
+        # The end (time.monotonic()) of the latest retry_after pause a flood 429 announced,
+        # and the methods it covers; calls of those methods before it are early retries.
+        self._pause_until = 0.0
+        self._pause_methods: frozenset[str] | None = None
+        self._download_delay = 0.0
         self._listeners: list[Callable[[ChatEvent], None]] = []
         self._busy_probes: list[Callable[[], bool]] = []
         self._callbacks: dict[str, _PendingCallback] = {}
@@ -518,6 +596,98 @@ class Sandbox:
         """Makes the next ``times`` calls of ``method`` fail with this error (before checks)."""
         fault = _Fault(status, description, retry_after, times)
         self._faults.setdefault(method.lower(), deque()).append(fault)
+
+    def fail_randomly(
+        self,
+        rate: float,
+        *,
+        status: int = 502,
+        description: str = "Bad Gateway",
+        methods: Iterable[str] | None = None,
+        after_acting: float = 0.0,
+        seed: int = 0,
+    ) -> None:
+        """From now on each call of ``methods`` fails with probability ``rate``.
+
+        The answer is HTTP ``status`` with Telegram's error envelope. With probability
+        ``after_acting`` a failing call is carried out first (the message is delivered and
+        recorded) and answered with the error only then, as when Telegram's front end times
+        out on a back end that did act. ``methods=None`` means every method but getUpdates
+        and getMe. Draws come from ``random.Random(seed)``, so a run repeats exactly when the
+        calls come in the same order. ``fail_randomly(0)`` turns it off.
+        """
+        _check_rate("rate", rate)
+        _check_rate("after_acting", after_acting)
+        if not rate:
+            self._random_failure = None
+            return
+        self._random_failure = _RandomFailure(
+            rate,
+            ApiError(status, description),
+            self._method_names(methods),
+            after_acting,
+            random.Random(seed),
+        )
+
+    def answer_late(
+        self,
+        rate: float,
+        *,
+        delay: float,
+        methods: Iterable[str] | None = None,
+        seed: int = 0,
+    ) -> None:
+        """From now on each call of ``methods`` is, with probability ``rate``, carried out at
+        once but answered ``delay`` seconds later.
+
+        A client with a shorter read timeout then times out although Telegram acted. The
+        held answer counts as in flight for :meth:`settle`. ``methods=None`` means every
+        method but getUpdates and getMe; draws come from ``random.Random(seed)``.
+        ``answer_late(0, delay=0)`` turns it off.
+        """
+        _check_rate("rate", rate)
+        if delay < 0:
+            raise ValueError(f"delay must not be negative, not {delay}")
+        if not rate or not delay:
+            self._late_answers = None
+            return
+        self._late_answers = _LateAnswers(
+            rate, delay, self._method_names(methods), random.Random(seed)
+        )
+
+    def flood(
+        self,
+        seconds: float,
+        *,
+        retry_after: int = 1,
+        methods: Iterable[str] | None = None,
+    ) -> None:
+        """A 429 storm: for the next ``seconds`` seconds every call of ``methods`` is refused
+        with "Too Many Requests: retry after N" (N = ``retry_after``), nothing carried out.
+
+        Each 429 goes to :attr:`flood_answers`. A call of those methods that comes before
+        the pause a 429 announced is over (its answer time + ``retry_after``), during the
+        storm or after it, is marked ``early_retry`` and counted in :attr:`early_retries`.
+        ``methods=None`` means every method but getUpdates and getMe; ``flood(0)`` ends a
+        storm (pauses already announced still count).
+        """
+        if seconds < 0:
+            raise ValueError(f"seconds must not be negative, not {seconds}")
+        if retry_after < 1:
+            raise ValueError(f"retry_after must be at least 1, not {retry_after}")
+        self._flood = _Flood(time.monotonic() + seconds, retry_after, self._method_names(methods))
+
+    def slow_downloads(self, delay: float) -> None:
+        """File downloads (``/file/bot<token>/...``) are answered after ``delay`` seconds;
+        0 turns it off. A held download counts as in flight for :meth:`settle`."""
+        if delay < 0:
+            raise ValueError(f"delay must not be negative, not {delay}")
+        self._download_delay = delay
+
+    @property
+    def early_retries(self) -> int:
+        """How many calls came while a retry_after pause announced by a flood 429 ran."""
+        return sum(1 for r in self.requests if r.early_retry)
 
     def add_busy_probe(self, probe: Callable[[], bool]) -> Callable[[], None]:
         """Makes `settle` also wait while `probe()` is true: the bot says it is still working
@@ -672,23 +842,39 @@ class Sandbox:
             return self._respond(error.status, error.envelope())
         record = RecordedRequest(canonical or method_name, params, time.time(), attachments)
         self.requests.append(record)
-        polling = canonical == "getUpdates"
-        if not polling:
+        # A long poll is the bot waiting for people, not the bot working.
+        busy = canonical != "getUpdates"
+        if busy:
             self._inflight += 1
             self._last_activity = time.monotonic()
         try:
+            hold = 0.0
             if request.match_info["token"] != self.token:
                 status, body = 401, ApiError(401, "Unauthorized").envelope()
             else:
-                status, body = await self._dispatch(canonical, record)
+                status, body, hold = await self._dispatch(canonical, record)
+            # The record shows the outcome as soon as it is decided, a held answer included.
+            record.status = status
+            record.response = body
+            self._notify()
+            if hold:
+                # Telegram acted; until the bot hears so, it is still working on the call.
+                if not busy:
+                    busy = True
+                    self._inflight += 1
+                await self._hold(hold)
         finally:
-            if not polling:
+            if busy:
                 self._inflight -= 1
                 self._last_activity = time.monotonic()
-        record.status = status
-        record.response = body
-        self._notify()
         return self._respond(status, body)
+
+    async def _hold(self, delay: float) -> None:
+        """Waits ``delay`` seconds, or less if the sandbox stops meanwhile."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + delay
+        while not self._closing and (remaining := deadline - loop.time()) > 0:
+            await self.wait_changed(remaining)
 
     @staticmethod
     def _respond(status: int, body: JSONDict) -> web.Response:
@@ -700,6 +886,15 @@ class Sandbox:
         stored = self.files.by_path(request.match_info["path"])
         if request.match_info["token"] != self.token or stored is None:
             return self._respond(404, ApiError(404, "Not Found").envelope())
+        if self._download_delay:
+            self.faults_injected.append(("download", "slow-download"))
+            # The bot is busy while it waits for the file, as with a held API answer.
+            self._inflight += 1
+            try:
+                await self._hold(self._download_delay)
+            finally:
+                self._inflight -= 1
+                self._last_activity = time.monotonic()
         return web.Response(
             body=stored.data, content_type=stored.mime_type or "application/octet-stream"
         )
@@ -767,12 +962,36 @@ class Sandbox:
 
     async def _dispatch(
         self, canonical: str | None, record: RecordedRequest
-    ) -> tuple[int, JSONDict]:
+    ) -> tuple[int, JSONDict, float]:
+        """Status and body of the answer, and how long to hold it back, after faults."""
         if canonical is None:
-            return 404, ApiError(404, "Not Found").envelope()
+            return 404, ApiError(404, "Not Found").envelope(), 0.0
+        self._check_early_retry(canonical, record)
         fault = self._take_fault(canonical)
         if fault is not None:
-            return fault.status, fault.envelope()
+            self._inject(record, "next")
+            return fault.status, fault.envelope(), 0.0
+        storm = self._flood_answer(canonical, record)
+        if storm is not None:
+            return storm.status, storm.envelope(), 0.0
+        # Both draws happen for every call they cover, so that each control's sequence depends
+        # only on its own seed and the calls, not on the other control.
+        failure, after_acting = self._draw_failure(canonical)
+        late = self._draw_late(canonical)
+        if failure is not None and not after_acting:
+            self._inject(record, "fail")
+            return failure.status, failure.envelope(), 0.0
+        status, body = await self._carry_out(canonical, record)
+        if failure is not None:
+            self._inject(record, "fail-after-acting")
+            return failure.status, failure.envelope(), 0.0
+        if late:
+            self._inject(record, "late")
+            return status, body, late
+        return status, body, 0.0
+
+    async def _carry_out(self, canonical: str, record: RecordedRequest) -> tuple[int, JSONDict]:
+        """Checks and performs a call, as Telegram's back end does."""
         if canonical not in METHODS:
             problem = f"method {canonical} is not implemented by the sandbox"
             if self.strict:
@@ -804,6 +1023,63 @@ class Sandbox:
                 problems = self.spec.validate_result(definition.returns, result)
                 self.errors.extend(f"{canonical} result (sandbox bug): {p}" for p in problems)
         return 200, {"ok": True, "result": result}
+
+    def _method_names(self, methods: Iterable[str] | None) -> frozenset[str] | None:
+        """Proper method names for a fault control; None stays None (the default set)."""
+        if methods is None:
+            return None
+        if isinstance(methods, str):
+            # A bare string would iterate as letters; a test meant the one method.
+            methods = [methods]
+        names: set[str] = set()
+        for name in methods:
+            canonical = self._canonical(name)
+            if canonical is None:
+                raise ValueError(f"unknown Bot API method: {name!r}")
+            names.add(canonical)
+        return frozenset(names)
+
+    def _inject(self, record: RecordedRequest, kind: FaultKind) -> None:
+        record.fault = kind
+        self.faults_injected.append((record.method, kind))
+
+    def _check_early_retry(self, method: str, record: RecordedRequest) -> None:
+        if time.monotonic() < self._pause_until and _applies(self._pause_methods, method):
+            record.early_retry = True
+
+    def _flood_answer(self, method: str, record: RecordedRequest) -> ApiError | None:
+        storm = self._flood
+        if storm is None or not _applies(storm.methods, method):
+            return None
+        now = time.monotonic()
+        if now >= storm.until:
+            return None
+        self._inject(record, "429")
+        self.flood_answers.append(FloodAnswer(method, now, storm.retry_after))
+        self._pause_until = max(self._pause_until, now + storm.retry_after)
+        self._pause_methods = storm.methods
+        return ApiError(
+            429,
+            f"Too Many Requests: retry after {storm.retry_after}",
+            retry_after=storm.retry_after,
+        )
+
+    def _draw_failure(self, method: str) -> tuple[ApiError | None, bool]:
+        """The error a random failure answers with (None: no failure), and whether the call
+        is carried out first."""
+        failing = self._random_failure
+        if failing is None or not _applies(failing.methods, method):
+            return None, False
+        if failing.rng.random() >= failing.rate:
+            return None, False
+        return failing.error, failing.rng.random() < failing.after_acting
+
+    def _draw_late(self, method: str) -> float:
+        """Seconds to hold this call's answer back (0: answer at once)."""
+        late = self._late_answers
+        if late is None or not _applies(late.methods, method):
+            return 0.0
+        return late.delay if late.rng.random() < late.rate else 0.0
 
     def _take_fault(self, method: str) -> ApiError | None:
         queue = self._faults.get(method.lower())

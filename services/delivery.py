@@ -1,10 +1,11 @@
 """Sending to many people the way Telegram wants it, and exactly once per period.
 
-Overall pace (about 30 messages a second) and 429 answers are handled by PTB's
-AIORateLimiter on the bot (see bot/app.py); private chats are not covered by it, so each
-chat gets its own limiter here (about one message a second). Server errors and time-outs
-are retried with backoff. Progress is recorded per part in the delivery log
-(models/deliveries.py), so a restart resumes where it stopped.
+The pace (about 30 messages a second overall, one a second per chat), 429 pauses and the
+retries of server errors and time-outs belong to the bot's rate limiter
+(core/ratelimit.py), which every call passes. Here: who gets what. A sender claims each
+person's row in the delivery log with a lease before sending and records every part sent
+(models/deliveries.py), so a restart resumes where it stopped and two runs of the same
+digest (the start-up catch-up and the schedule, or two processes) never both send a part.
 """
 
 from __future__ import annotations
@@ -12,22 +13,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
+from typing import Any
 
-from aiolimiter import AsyncLimiter
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardMarkup, InputFile
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from core.context import DampinganApplication
 from models.base import utcnow
 from models.db import DELIVERIES_IN_FLIGHT
-from models.deliveries import DeliveryStatus, claim
+from models.deliveries import Delivery, DeliveryStatus, claim, row_for
 from models.users import User
 
 _LOG = logging.getLogger(__name__)
+# Longer than one part takes with all the rate limiter's retries and 429 pauses; renewed
+# with every part. A sender that died leaves its rows to the next run after this.
+LEASE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -63,14 +71,10 @@ PartsBuilder = Callable[[User], Awaitable[Sequence[Part]]]
 class Deliverer:
     """Delivers parts to people, recording progress; one instance per run."""
 
-    def __init__(
-        self, application: DampinganApplication, *, retries: int = 4, backoff: float = 1.0
-    ) -> None:
+    def __init__(self, application: DampinganApplication) -> None:
         self.app = application
-        self.retries = retries
-        self.backoff = backoff
-        self._per_chat = application.settings.chat_send_rate
-        self._limiters: dict[int, AsyncLimiter] = {}
+        # Each run is its own sender: a second run meets this run's leases and skips.
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         # As many people in flight as the overall rate can serve in a second (more would
         # only queue inside the rate limiter), leaving database connections for updates.
         in_flight = min(int(application.settings.send_rate), DELIVERIES_IN_FLIGHT)
@@ -101,79 +105,82 @@ class Deliverer:
         # Each delivery is its own task with its own session (one session per task).
         async with self.app.scope() as scope:
             session = scope.session
-            delivery = await claim(session, kind, period, user.id)
-            # End the read transaction: no connection is held while waiting for Telegram.
-            await session.commit()
+            delivery = await row_for(session, kind, period, user.id)
             if delivery.status in (DeliveryStatus.SENT, DeliveryStatus.BLOCKED):
+                await session.commit()
                 return Outcome.ALREADY
-            parts = await build(user)
-
-            async def send_and_record(index: int) -> None:
-                await self._send(user.telegram_id, parts[index])
-                delivery.parts_sent = index + 1
-                await session.commit()
-
+            claimed = await claim(session, delivery, self.owner, utcnow(), LEASE)
+            # Commit the claim (and end the read transaction): no connection is held while
+            # waiting for Telegram, and the other sender sees the lease.
+            await _settled(session.commit())
+            if not claimed:
+                return Outcome.ALREADY
             try:
-                for index in range(delivery.parts_sent, len(parts)):
-                    # A stop (cancellation) waits for the part in flight to be recorded, so
-                    # a graceful restart never sends a part twice; only a hard kill during
-                    # the call can.
-                    step = asyncio.ensure_future(send_and_record(index))
-                    try:
-                        await asyncio.shield(step)
-                    except asyncio.CancelledError:
-                        await _finish(step)
-                        raise
-            except Forbidden:
-                _LOG.warning("%s blocked the bot; marked inactive", user.telegram_id)
-                delivery.status = DeliveryStatus.BLOCKED
-                db_user = await session.get(User, user.id)
-                if db_user is not None:
-                    db_user.active = False
-                await session.commit()
-                return Outcome.BLOCKED
-            except (NetworkError, RetryAfter) as exc:
-                # Given up for now: the row stays pending and the next run resumes it.
-                _LOG.error("delivery of %s %s to %s failed: %s", kind, period, user.id, exc)
-                delivery.attempts += 1
-                if isinstance(exc, BadRequest):
-                    delivery.status = DeliveryStatus.FAILED
-                await session.commit()
-                return Outcome.FAILED
-            delivery.status = DeliveryStatus.SENT
+                return await self._send_rest(session, delivery, kind, period, user, build)
+            except asyncio.CancelledError:
+                # Stopping: free the row for the next run at once, not when the lease ends.
+                delivery.claimed_by = delivery.claimed_until = None
+                with contextlib.suppress(Exception):
+                    await _settled(session.commit())
+                raise
+
+    async def _send_rest(
+        self,
+        session: AsyncSession,
+        delivery: Delivery,
+        kind: str,
+        period: str,
+        user: User,
+        build: PartsBuilder,
+    ) -> Outcome:
+        await session.refresh(delivery)  # another sender may have sent parts meanwhile
+        if delivery.status is not DeliveryStatus.PENDING:
+            return Outcome.ALREADY
+        parts = await build(user)
+
+        async def send_and_record(index: int) -> None:
+            await send_part(self.app.bot, user.telegram_id, parts[index])
+            delivery.parts_sent = index + 1
+            delivery.claimed_until = utcnow() + LEASE
+            if delivery.parts_sent == len(parts):
+                _done(delivery, DeliveryStatus.SENT)
+                delivery.sent_at = utcnow()
+            await session.commit()
+
+        try:
+            for index in range(delivery.parts_sent, len(parts)):
+                # A stop (cancellation) waits for the part in flight to be sent and recorded,
+                # so a graceful restart never sends a part twice; only a hard kill during the
+                # call can.
+                await _settled(send_and_record(index))
+        except Forbidden:
+            _LOG.warning("%s blocked the bot; marked inactive", user.telegram_id)
+            _done(delivery, DeliveryStatus.BLOCKED)
+            db_user = await session.get(User, user.id)
+            if db_user is not None:
+                db_user.active = False
+            await session.commit()
+            return Outcome.BLOCKED
+        except TelegramError as exc:
+            # Given up for now (the rate limiter already retried): the row stays pending and
+            # the next run resumes it; a request Telegram refuses is final.
+            _LOG.error("delivery of %s %s to %s failed: %s", kind, period, user.id, exc)
+            delivery.attempts += 1
+            _done(delivery, DeliveryStatus.FAILED if isinstance(exc, BadRequest) else None)
+            await session.commit()
+            return Outcome.FAILED
+        if delivery.sent_at is None:  # nothing was left to send
+            _done(delivery, DeliveryStatus.SENT)
             delivery.sent_at = utcnow()
             await session.commit()
-            return Outcome.SENT
+        return Outcome.SENT
 
-    def _limiter(self, chat_id: int) -> AsyncLimiter:
-        limiter = self._limiters.get(chat_id)
-        if limiter is None:
-            limiter = AsyncLimiter(1, 1 / self._per_chat)
-            self._limiters[chat_id] = limiter
-        return limiter
 
-    async def _send(self, chat_id: int, part: Part) -> None:
-        """One API call, paced for its chat, retried on time-outs and server errors."""
-        for attempt in range(self.retries + 1):
-            async with self._limiter(chat_id):
-                try:
-                    await self._call(chat_id, part)
-                    return
-                except (BadRequest, Forbidden):
-                    raise  # the request itself is wrong, or the person is gone
-                except RetryAfter as exc:
-                    # The rate limiter retries 429s itself; one that still comes through
-                    # is waited out here like any other transient error.
-                    if attempt == self.retries:
-                        raise
-                    await asyncio.sleep(_seconds(exc.retry_after))
-                except NetworkError:  # 5xx, time-outs, connection errors
-                    if attempt == self.retries:
-                        raise
-                    await asyncio.sleep(self.backoff * 2**attempt)
-
-    async def _call(self, chat_id: int, part: Part) -> None:
-        await send_part(self.app.bot, chat_id, part)
+def _done(delivery: Delivery, status: DeliveryStatus | None) -> None:
+    """Ends this sender's claim, setting the final status if there is one."""
+    delivery.claimed_by = delivery.claimed_until = None
+    if status is not None:
+        delivery.status = status
 
 
 # An upload answered late would be retried as a time-out and arrive twice; give Telegram
@@ -204,19 +211,20 @@ async def send_part(bot: Bot, chat_id: int, part: Part) -> None:
         await bot.send_message(chat_id, part.text, reply_markup=part.reply_markup)
 
 
-async def _finish(step: asyncio.Future[None]) -> None:
-    """Waits for a part in flight to be sent and recorded, even through repeated
-    cancellation (a stopping application may cancel more than once); the step itself is
-    bounded by its retries and time-outs."""
-    while not step.done():
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.shield(step)
-    if not step.cancelled() and step.exception() is not None:
-        _LOG.error("part in flight during a stop failed: %s", step.exception())
-
-
-def _seconds(value: object) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(str(value))
+async def _settled(work: Coroutine[Any, Any, None]) -> None:
+    """Runs `work` to its end even if the caller is cancelled meanwhile (a stopping
+    application may cancel more than once): a part sent is always recorded, a commit never
+    cut in half. The work itself is bounded by the rate limiter's retries and time-outs."""
+    step = asyncio.ensure_future(work)
+    try:
+        await asyncio.shield(step)
+    except asyncio.CancelledError:
+        while not step.done():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(step)
+        if not step.cancelled() and step.exception() is not None:
+            _LOG.error("work in flight during a stop failed: %s", step.exception())
+        raise
 
 
 async def tell_admins_about_blocked(

@@ -150,6 +150,25 @@ class PhotoStore:
             raise FileNotFoundError(candidate)
         return candidate
 
+    def remove(self, *rels: str) -> int:
+        """Deletes stored files (a cancelled draft's, a removed photo's) and the folders
+        they leave empty; returns how many files were deleted. Missing files are fine."""
+        removed = 0
+        root = self.root.resolve()
+        for rel in rels:
+            target = self.path(rel)
+            with contextlib.suppress(FileNotFoundError):
+                target.unlink()
+                removed += 1
+            folder = target.parent
+            while folder != root and folder.is_relative_to(root):
+                try:
+                    folder.rmdir()  # only succeeds when empty
+                except OSError:
+                    break
+                folder = folder.parent
+        return removed
+
     @staticmethod
     def names_for(key: str) -> tuple[str, str]:
         """The archive and thumbnail paths (relative) that `key` gives."""

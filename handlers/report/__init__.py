@@ -1,5 +1,5 @@
 """The visit report form (/lapor)."""
 
-from handlers.report.form import NAME, handlers
+from handlers.report.form import NAME, handlers, loaders
 
-__all__ = ["NAME", "handlers"]
+__all__ = ["NAME", "handlers", "loaders"]

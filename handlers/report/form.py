@@ -1,50 +1,58 @@
 """/lapor (/report): the visit report form.
 
-A ConversationHandler whose states are the `Step`s. Every step handler follows one
-pattern (see `_step`): load the draft, check the input, change the draft, store the next
-step with it in one commit, and only then reply by asking the next question. A wrong
-answer raises `InputError`: the person gets the reason in their language, the question is
-asked again, and the draft is untouched. See form.md for the state diagram.
+A `StoredConversation` (handlers/conversation.py) whose states are the `Step`s: the draft
+in the database is the only record of where a person is. `load_draft` reads it before
+dispatch, and its stored step picks the handler. Every step handler follows one pattern
+(see `_step`): check the input, change the draft, store the next step with it as a new
+revision in one commit, and only then ask the next question; once Telegram has taken the
+question, the revision is recorded as asked. A typed answer that arrives while the current
+question is not known to have arrived is not stored: the person gets the question (again),
+so no answer is ever filed under a question they did not see. A wrong answer raises
+`InputError`: the reason in their language, the question again, the draft untouched.
+See form.md for the state diagram.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import date, timedelta
 from functools import wraps
 from typing import Any
 
-from telegram import Message, ReplyKeyboardRemove, Update
-from telegram.error import BadRequest
+from telegram import CallbackQuery, Message, ReplyKeyboardRemove, Update
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    ConversationHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
 from core.context import AppContext, current_scope
 from core.i18n import long_date, number
+from handlers.conversation import StoredConversation
 from handlers.report import views
 from handlers.report.parsing import InputError, check_text, parse_count, parse_visit_date
 from handlers.report.steps import (
     Step,
     activity_index,
+    advance,
     after,
     before,
     current_activity,
     current_step,
     editing,
     first_missing,
+    question_delivered,
     set_state,
     state,
 )
 from models.activities import OTHER, Strategy, activities_for, activity_names, get_activity
 from models.agencies import active_villages
+from models.outbox import add as queue_message
 from models.regions import Village
 from models.reports import (
     MAX_ACTIVITIES,
@@ -53,15 +61,16 @@ from models.reports import (
     Report,
     ReportActivity,
     get_draft,
+    latest_submitted,
     new_draft,
     submit,
 )
 from models.users import Role
+from services import outbox
 from services.commands import aliases
 from services.photos import PhotoRejected, PhotoStore
 
 _LOG = logging.getLogger(__name__)
-END = ConversationHandler.END
 NAME = "report"
 
 MAX_HOUSEHOLDS = 5_000
@@ -73,7 +82,30 @@ MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".tif", ".tiff")
 
 NOTICE = "report.notice"
+DRAFT = "report.draft"
 StepHandler = Callable[[Update, AppContext, Report], Awaitable[Step]]
+Callback = Callable[[Update, AppContext], Coroutine[Any, Any, None]]
+
+
+# --- the draft of this update -------------------------------------------------------------
+
+
+async def load_draft(update: Update, context: AppContext) -> None:
+    """Loads the person's draft; its stored step decides which handler takes the update."""
+    user = context.user
+    if user is not None and user.role is Role.STAFF:
+        current_scope().extra[DRAFT] = await get_draft(context.session, user.id)
+
+
+def loaded_draft() -> Report | None:
+    """The draft `load_draft` found for this update (None: no form open)."""
+    draft = current_scope().extra.get(DRAFT)
+    return draft if isinstance(draft, Report) else None
+
+
+def _current_state() -> str | None:
+    report = loaded_draft()
+    return current_step(report).value if report is not None else None
 
 
 def _today(context: AppContext) -> date:
@@ -215,24 +247,30 @@ async def _acknowledge_photo(update: Update, context: AppContext, report: Report
             _LOG.debug("status message %s could not be edited; sending a new one", status_id)
     sent = await message.reply_text(text, reply_markup=keyboard)
     set_state(report, status_msg=sent.message_id, status_group=group)
-    await context.session.commit()
 
 
 # --- the step pattern ------------------------------------------------------------------
 
 
-def _step(handler: StepHandler) -> Callable[[Update, AppContext], Coroutine[Any, Any, object]]:
-    """Wraps a step: draft in, next step committed with the data, then the next question."""
+def _step(handler: StepHandler) -> Callback:
+    """Wraps a step: input checked, the next step committed with the data as a new
+    revision, then the next question asked and recorded as asked."""
 
     @wraps(handler)
-    async def callback(update: Update, context: AppContext) -> object:
+    async def callback(update: Update, context: AppContext) -> None:
         user = context.user
+        report = loaded_draft()
         assert user is not None
-        report = await get_draft(context.session, user.id)
-        if report is None:
+        if report is None:  # a state needs a draft; defensive only
             await _reply(update, context.t("report-no-draft"))
-            return END
+            return
         query = update.callback_query
+        if _typed(update) and not question_delivered(report):
+            # This question may never have reached the person (a reply that failed or
+            # timed out): the words could be meant for the previous one. Store nothing.
+            await _reply(update, context.t("report-answer-not-recorded"))
+            await _ask_and_record(update, context, report, current_step(report))
+            return
         try:
             step = await handler(update, context, report)
         except InputError as error:
@@ -242,18 +280,18 @@ def _step(handler: StepHandler) -> Callable[[Update, AppContext], Coroutine[Any,
             await context.session.refresh(user)
             message = context.t(f"input-{error.code}", **_readable(context, error.params))
             if query is not None:
-                await query.answer(message, show_alert=True)
+                await _answer(query, message)
             else:
                 await _reply(update, message)
                 report = await get_draft(context.session, user.id) or report
-                await ask(update, context, report, current_step(report))
-            return None
-        set_state(report, step=step.value, **({"edit": False} if step is Step.SUMMARY else {}))
+                await _ask_and_record(update, context, report, current_step(report))
+            return
+        advance(report, step)
         await context.session.commit()
         if query is not None:
             # The answered question keeps its buttons: removing them would cost a second
             # rate-limited call per answer, and a press on them is refused as stale anyway.
-            await query.answer()
+            await _answer(query)
         notice = current_scope().extra.pop(NOTICE, None)
         if notice is not None:
             # Also takes the location keyboard away once that question is answered.
@@ -262,9 +300,35 @@ def _step(handler: StepHandler) -> Callable[[Update, AppContext], Coroutine[Any,
             await _acknowledge_photo(update, context, report)
         else:
             await ask(update, context, report, step)
-        return step.value
+        await _record_asked(context, report)
 
     return callback
+
+
+async def _ask_and_record(update: Update, context: AppContext, report: Report, step: Step) -> None:
+    await ask(update, context, report, step)
+    await _record_asked(context, report)
+
+
+async def _record_asked(context: AppContext, report: Report) -> None:
+    """Telegram took the question of this revision: the next typed text answers it."""
+    report.asked_rev = report.form_rev
+    await context.session.commit()
+
+
+async def _answer(query: CallbackQuery, alert: str | None = None) -> None:
+    """Answers a button press. Only the spinner on the button depends on it, so a failure
+    (after the rate limiter's retries) is logged, never allowed to stop the form."""
+    try:
+        await query.answer(alert, show_alert=alert is not None)
+    except TelegramError as exc:
+        _LOG.info("callback answer failed: %s", exc)
+
+
+def _typed(update: Update) -> bool:
+    """A typed answer (or a reply-keyboard key), as opposed to a button, photo or place."""
+    message = update.message
+    return message is not None and message.text is not None
 
 
 def _readable(context: AppContext, params: dict[str, object]) -> dict[str, object]:
@@ -285,15 +349,6 @@ def _is_image_message(update: Update) -> bool:
     return message is not None and bool(message.photo or message.document)
 
 
-async def _remove_buttons(update: Update) -> None:
-    """The buttons of an answered question are spent; removing them avoids double taps."""
-    query = update.callback_query
-    if query is None:
-        return
-    with contextlib.suppress(BadRequest):
-        await query.edit_message_reply_markup(reply_markup=None)
-
-
 def _notice(key: str) -> None:
     """A line to send, after the commit, before the next question."""
     current_scope().extra[NOTICE] = key
@@ -306,81 +361,94 @@ async def _village_count(context: AppContext) -> int:
 # --- entry, cancel, resume -------------------------------------------------------------
 
 
-async def start_report(update: Update, context: AppContext) -> object:
+async def start_report(update: Update, context: AppContext) -> None:
     """Starts a report, or picks up the person's unfinished one where they left it."""
     user = context.user
     assert user is not None
     if user.role is not Role.STAFF or user.agency_id is None:
         await _reply(update, context.t("report-staff-only"))
-        return END
+        return
     if update.callback_query is not None:
-        await update.callback_query.answer()
-    report = await get_draft(context.session, user.id)
+        await _answer(update.callback_query)
+    report = loaded_draft()
     if report is not None:
-        step = current_step(report)
         await _reply(update, context.t("report-resumed"))
-        await ask(update, context, report, step)
-        return step.value
+        await _ask_and_record(update, context, report, current_step(report))
+        return
     villages = await _villages(context)
     if not villages:
         await _reply(
             update,
             context.t("report-no-villages", agency=user.agency.label if user.agency else "—"),
         )
-        return END
+        return
     report = new_draft(context.session, user_id=user.id, agency_id=user.agency_id)
     step = Step.VILLAGE
     if len(villages) == 1:
         report.village_id = villages[0].id
         step = Step.DATE
     await context.session.flush()
-    set_state(report, step=step.value, act=0)
+    set_state(report, act=0)
+    advance(report, step)
     await context.session.commit()
     report = await get_draft(context.session, user.id)
     assert report is not None
     if len(villages) == 1:
         await _reply(update, context.t("report-only-village", village=villages[0].label))
-    await ask(update, context, report, step)
-    return step.value
+    await _ask_and_record(update, context, report, step)
 
 
-async def cancel(update: Update, context: AppContext) -> object:
-    """Deletes the draft (photos included) and ends the form."""
-    user = context.user
-    assert user is not None
-    report = await get_draft(context.session, user.id)
+async def cancel(update: Update, context: AppContext) -> None:
+    """Deletes the draft, photo files included, and ends the form."""
+    report = loaded_draft()
     if report is not None:
+        files = _photo_files(report)
         await context.session.delete(report)
         await context.session.commit()
+        # After the commit: a failed commit must not leave a draft without its photos.
+        context.app.photo_store.remove(*files)
     if update.callback_query is not None:
-        await update.callback_query.answer()
+        await _answer(update.callback_query)
     await _reply(update, context.t("report-cancelled"), reply_markup=ReplyKeyboardRemove())
-    return END
 
 
-async def reask(update: Update, context: AppContext) -> object:
+def _photo_files(report: Report) -> list[str]:
+    return [
+        path
+        for activity in report.activities
+        for photo in activity.photos
+        for path in (photo.archive_path, photo.thumb_path)
+    ]
+
+
+async def reask(update: Update, context: AppContext) -> None:
     """Answers input the current step cannot take, and asks its question again."""
-    user = context.user
-    assert user is not None
-    report = await get_draft(context.session, user.id)
+    report = loaded_draft()
     if report is None:
-        return END
+        return
     step = current_step(report)
     if update.callback_query is not None:
-        await update.callback_query.answer(context.t("stale-button"), show_alert=True)
-        return None
+        await _answer(update.callback_query, context.t("stale-button"))
+        return
     await _reply(update, context.t(_wrong_input_key(update, step)))
-    await ask(update, context, report, step)
-    return None
+    await _ask_and_record(update, context, report, step)
+
+
+# Steps whose answer is typed (a date may also be a button): anything else sent there is
+# told that text is needed. At the other steps, only their buttons (or a photo, a place).
+TEXT_STEPS = frozenset(
+    {Step.DATE, Step.ACTIVITY_OTHER, Step.HOUSEHOLDS, Step.PEOPLE, Step.DESCRIPTION}
+)
 
 
 def _wrong_input_key(update: Update, step: Step) -> str:
-    message = update.effective_message
+    """Why this input does not fit `step`: a sticker, contact, poll or video at a button
+    step is told to use the buttons, not that text is needed."""
     if step is Step.PHOTOS:
         return "input-photo-expected"
     if step is Step.LOCATION:
         return "input-location-expected"
-    if message is not None and message.text is None:
+    if step in TEXT_STEPS:
         return "input-text-expected"
     return "input-use-buttons"
 
@@ -669,36 +737,49 @@ async def on_location_text(update: Update, context: AppContext, report: Report) 
     raise InputError("location-expected")
 
 
-async def send(update: Update, context: AppContext) -> object:
-    """Submits the report and gives its reference; an incomplete one goes to the gap."""
+async def send(update: Update, context: AppContext) -> None:
+    """Submits the report. Its confirmation (with the reference) is queued in the outbox in
+    the same commit, so it arrives even if the bot dies right after; an incomplete report
+    goes back to its first gap instead."""
     user = context.user
     query = update.callback_query
-    assert user is not None and query is not None
-    report = await get_draft(context.session, user.id)
-    if report is None:
-        await query.answer()
-        await _reply(update, context.t("report-no-draft"))
-        return END
+    report = loaded_draft()
+    assert user is not None and query is not None and report is not None
     missing = first_missing(report)
     if missing is not None:
         step, index = missing
-        set_state(report, step=step.value, act=index, edit=True)
+        set_state(report, act=index, edit=True)
+        advance(report, step)
         await context.session.commit()
-        await query.answer(context.t("input-report-incomplete"), show_alert=True)
-        await ask(update, context, report, step)
-        return step.value
+        await _answer(query, context.t("input-report-incomplete"))
+        await _ask_and_record(update, context, report, step)
+        return
     reference = submit(report, context.now(), context.settings.tz)
-    await context.session.commit()
-    _LOG.info("report %s submitted by user %s", reference, user.telegram_id)
-    await query.answer()
-    await _remove_buttons(update)
-    await _reply(
-        update,
+    confirmation = queue_message(
+        context.session,
+        user.telegram_id,
         views.summary_text(
             context, report, catalogue=await _catalogue(context), header_key="report-sent"
         ),
     )
-    return END
+    await context.session.commit()
+    _LOG.info("report %s submitted by user %s", reference, user.telegram_id)
+    await _answer(query)
+    # If this fails, the outbox job sends it within a minute.
+    await outbox.deliver(context.session, context.bot, confirmation.id)
+
+
+async def already_sent(update: Update, context: AppContext) -> None:
+    """A press on "Send" when no form is open: the report went out before (the press came
+    again, or the confirmation was slow); say which one instead of "nothing to send"."""
+    user = context.user
+    query = update.callback_query
+    assert user is not None and query is not None
+    latest = await latest_submitted(context.session, user.id, since=context.now() - RECENT)
+    if latest is None or latest.reference is None:
+        await _answer(query, context.t("report-no-draft"))
+    else:
+        await _answer(query, context.t("report-already-sent", reference=latest.reference))
 
 
 @_step
@@ -713,17 +794,16 @@ async def on_summary(update: Update, context: AppContext, report: Report) -> Ste
     return Step.SUMMARY
 
 
-async def ask_cancel(update: Update, context: AppContext) -> object:
+async def ask_cancel(update: Update, context: AppContext) -> None:
     """Asks for confirmation before throwing a whole draft away."""
     query = update.callback_query
     assert query is not None
-    await query.answer()
+    await _answer(query)
     await _reply(
         update,
         context.t("report-cancel-confirm"),
         reply_markup=views.cancel_confirm_keyboard(context),
     )
-    return None
 
 
 @_step
@@ -768,22 +848,23 @@ async def on_edit_choice(update: Update, context: AppContext, report: Report) ->
 # --- the table -------------------------------------------------------------------------
 
 
-def _button(
-    callback: Callable[[Update, AppContext], Coroutine[Any, Any, object]], pattern: str
-) -> CallbackQueryHandler[AppContext, object]:
+def _button(callback: Callback, pattern: str) -> CallbackQueryHandler[AppContext, None]:
     return CallbackQueryHandler(callback, pattern=f"^{views.PREFIX}{pattern}")
 
 
 TEXT = filters.TEXT & ~filters.COMMAND
 BACK = _button(on_back, "back$")
+RECENT = timedelta(hours=24)
 
 
-def conversation() -> ConversationHandler[AppContext]:
+def conversation() -> StoredConversation:
     """The form as a state table: each state lists the input it accepts."""
-    return ConversationHandler(
+    return StoredConversation(
+        state=_current_state,
         entry_points=[
             CommandHandler(aliases("report"), start_report),
             _button(start_report, "start$"),
+            _button(already_sent, "send$"),
         ],
         states={
             Step.VILLAGE: [_button(on_village, "v:"), BACK],
@@ -824,14 +905,16 @@ def conversation() -> ConversationHandler[AppContext]:
             MessageHandler(~filters.COMMAND, reask),
             CallbackQueryHandler(reask, pattern=f"^{views.PREFIX}"),
         ],
-        name=NAME,
-        persistent=True,
-        allow_reentry=True,
     )
+
+
+def loaders() -> list[BaseHandler[Update, AppContext, None]]:
+    """Runs before the main group: reads the draft that `conversation()` dispatches on."""
+    return [TypeHandler(Update, load_draft)]
 
 
 def handlers() -> list[BaseHandler[Update, AppContext, object]]:
     return [conversation()]
 
 
-__all__ = ["NAME", "conversation", "handlers"]
+__all__ = ["NAME", "conversation", "handlers", "loaders"]

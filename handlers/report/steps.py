@@ -62,6 +62,17 @@ def set_state(report: Report, **changes: object) -> None:
     report.form_state = {**state(report), **changes}
 
 
+def advance(report: Report, step: Step) -> None:
+    """Moves the draft to `step` as a new revision whose question is not delivered yet."""
+    set_state(report, step=step.value, **({"edit": False} if step is Step.SUMMARY else {}))
+    report.form_rev += 1
+
+
+def question_delivered(report: Report) -> bool:
+    """Whether the question of the current revision is known to have reached the person."""
+    return report.asked_rev >= report.form_rev
+
+
 def after(report: Report, step: Step, *, village_count: int) -> Step:
     """The step that follows `step` once it is answered."""
     activity = current_activity(report)

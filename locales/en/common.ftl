@@ -30,3 +30,4 @@ stale-button = This button is no longer valid. Please start again from the menu.
 nothing-to-cancel = There is nothing in progress to cancel.
 not-understood = Sorry, I did not understand that. Type /help to see what I can do.
 error-generic = Sorry, something went wrong on our side. Your data is safe; please try again in a moment.
+error-database-wait = ⏳ Our data server cannot be reached right now. Your message is not lost: it will be handled automatically as soon as the server is back, so there is no need to send it again.

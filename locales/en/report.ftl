@@ -15,6 +15,8 @@ report-no-villages = Your agency ({ $agency }) has no active assisted village ye
 report-only-village = Assisted village: <b>{ $village }</b>
 report-resumed = Continuing your unfinished report. Everything you entered is still there. (/cancel to throw this report away.)
 report-no-draft = No report is being filled in. Type /report to start one.
+report-answer-not-recorded = ⚠️ That answer was not recorded: the question below may not have reached you because of a network problem. Please answer this question:
+report-already-sent = This report was already sent as { $reference }. See /history.
 report-cancelled = The report was cancelled and deleted. Type /report any time to start again.
 report-activity-prefix = Activity { $n } — { "" }
 

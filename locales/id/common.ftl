@@ -30,3 +30,4 @@ stale-button = Tombol ini sudah tidak berlaku. Silakan mulai lagi dari menu.
 nothing-to-cancel = Tidak ada yang sedang berjalan untuk dibatalkan.
 not-understood = Maaf, saya tidak memahami pesan itu. Ketik /bantuan untuk melihat apa yang bisa saya lakukan.
 error-generic = Maaf, terjadi kesalahan di sisi kami. Data Anda tetap aman; silakan coba lagi sebentar lagi.
+error-database-wait = ⏳ Server data kami sedang tidak dapat dihubungi. Pesan Anda tidak hilang: akan diproses otomatis begitu server pulih, jadi tidak perlu dikirim ulang.

@@ -15,6 +15,8 @@ report-no-villages = Perangkat daerah Anda ({ $agency }) belum mempunyai desa/ke
 report-only-village = Desa dampingan: <b>{ $village }</b>
 report-resumed = Melanjutkan laporan Anda yang belum selesai. Semua isian sebelumnya masih tersimpan. (/batal untuk membuang laporan ini.)
 report-no-draft = Tidak ada laporan yang sedang diisi. Ketik /lapor untuk memulai.
+report-answer-not-recorded = ⚠️ Jawaban itu belum dicatat: pertanyaan berikut mungkin belum sampai ke Anda karena gangguan jaringan. Mohon jawab pertanyaan ini:
+report-already-sent = Laporan ini sudah terkirim dengan nomor { $reference }. Lihat /riwayat.
 report-cancelled = Laporan dibatalkan dan dihapus. Ketik /lapor kapan saja untuk memulai lagi.
 report-activity-prefix = Kegiatan { $n } — { "" }
 

@@ -90,6 +90,7 @@ async def harness(db_url: str, tmp_path: Path) -> AsyncIterator[Harness]:
             DAMPINGAN_ADMIN_IDS=str(ADMIN_ID),
             # Weekly jobs are driven by the tests with a chosen clock, not by the wall clock.
             DAMPINGAN_SCHEDULED_JOBS=False,
+            DAMPINGAN_CHAT_SEND_RATE=50,
         )
         app = await _start(settings)
         h = Harness(sandbox, app, settings, db_url)

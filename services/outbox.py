@@ -1,0 +1,72 @@
+"""Sending what the outbox holds (models/outbox.py): messages that must arrive once.
+
+A handler queues the message in the transaction that makes it due (a report's
+confirmation is queued with the submission), then calls `deliver`; a job calls `flush` at
+start-up and every minute for whatever a crash or an unreachable Telegram left behind.
+Each message is claimed (committed) before it is sent and marked sent right after, so two
+senders never both send it. The one case that can repeat a message is a crash, or a
+time-out after Telegram acted, between the send and the commit that records it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+from core.clock import now
+from core.context import DampinganApplication
+from models import outbox
+
+_LOG = logging.getLogger(__name__)
+# Longer than one send with all its retries takes; a claim older than this was abandoned
+# by a sender that died, and the message is free again.
+LEASE = timedelta(minutes=2)
+# Older unsent messages are dropped from the retries: the moment has passed.
+KEEP_TRYING = timedelta(hours=24)
+
+
+async def deliver(session: AsyncSession, bot: Bot, message_id: int) -> bool:
+    """Sends one queued message unless another sender has it; True once it is sent.
+
+    Commits the session (the claim must be visible before the call to Telegram)."""
+    claimed = await outbox.claim(session, message_id, now(), LEASE)
+    await session.commit()
+    if not claimed:
+        return False
+    message = await outbox.get(session, message_id)
+    assert message is not None
+    markup = (
+        InlineKeyboardMarkup.de_json(message.reply_markup, bot) if message.reply_markup else None
+    )
+    try:
+        await bot.send_message(message.chat_id, message.text, reply_markup=markup)
+    except (Forbidden, BadRequest) as exc:
+        # The person blocked the bot, or the message cannot be sent at all: trying again
+        # would fail the same way.
+        _LOG.warning("outbox message %s dropped: %s", message_id, exc)
+    except TelegramError as exc:
+        _LOG.warning("outbox message %s not sent yet: %s", message_id, exc)
+        await outbox.release(session, message_id)
+        await session.commit()
+        return False
+    await outbox.mark_sent(session, message_id, now())
+    await session.commit()
+    return True
+
+
+async def flush(application: DampinganApplication) -> int:
+    """Sends every message still waiting (each in its own session); returns how many."""
+    async with application.scope() as scope:
+        waiting = [m.id for m in await outbox.unsent(scope.session, now() - KEEP_TRYING)]
+    sent = 0
+    for message_id in waiting:
+        async with application.scope() as scope:
+            if await deliver(scope.session, application.bot, message_id):
+                sent += 1
+    if waiting:
+        _LOG.info("outbox: %d of %d waiting message(s) sent", sent, len(waiting))
+    return sent
