@@ -17,8 +17,8 @@ from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.warnings import PTBUserWarning
 
-from bot.concurrency import PerChatUpdateProcessor
 from bot.polling import Poller
+from core.concurrency import PerChatUpdateProcessor
 from core.context import AppContext, DampinganApplication
 from core.i18n import Translator
 from core.ratelimit import TelegramRateLimiter
@@ -38,7 +38,7 @@ from handlers import (
 from handlers.errors import on_error
 from jobs import maintenance, menus, outbox, schedule
 from models import updates
-from models.db import make_engine, make_sessionmaker
+from models.db import UPDATES_IN_FLIGHT, make_engine, make_sessionmaker
 from services.photos import PhotoStore
 
 _LOG = logging.getLogger(__name__)
@@ -61,12 +61,16 @@ def build_application(settings: Settings) -> DampinganApplication:
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .context_types(ContextTypes(context=AppContext))
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(PerChatUpdateProcessor(UPDATES_IN_FLIGHT))
         # bot/polling.py polls instead of PTB's Updater: it confirms an update to Telegram
         # only once the update is stored.
         .updater(None)
         .rate_limiter(
-            TelegramRateLimiter(send_rate=settings.send_rate, chat_rate=settings.chat_send_rate)
+            TelegramRateLimiter(
+                send_rate=settings.send_rate,
+                chat_rate=settings.chat_send_rate,
+                backoff=settings.api_backoff,
+            )
         )
         .read_timeout(settings.api_timeout)
         .write_timeout(settings.api_timeout)
@@ -129,6 +133,8 @@ async def _post_init(application: DampinganApplication) -> None:
     # Personal menus can be many calls; do them in the background once polling runs.
     assert application.job_queue is not None
     application.job_queue.run_once(menus.refresh_menus, when=0, name="menus.refresh")
+    # A photo write killed half-way left a temporary file: nothing refers to it.
+    await maintenance.sweep_temporary_files(application)
     maintenance.schedule(application)
     outbox.schedule(application)
     if application.settings.scheduled_jobs:

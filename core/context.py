@@ -28,6 +28,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from core import clock
+from core.concurrency import PerChatUpdateProcessor
 from core.i18n import Raw, Translator
 from core.settings import Settings
 
@@ -151,8 +152,16 @@ class DampinganApplication(Application[Any, Any, Any, Any, Any, Any]):
     @property
     def busy(self) -> bool:
         """Whether updates fetched from Telegram are still queued or being handled."""
-        processor_busy = bool(getattr(self.update_processor, "busy", False))
+        processor = self.update_processor
+        processor_busy = isinstance(processor, PerChatUpdateProcessor) and processor.busy
         return self.in_hand > 0 or processor_busy or not self.update_queue.empty()
+
+    def backlog(self, chat_id: int) -> int:
+        """Updates of `chat_id` waiting behind the one being handled."""
+        processor = self.update_processor
+        if isinstance(processor, PerChatUpdateProcessor):
+            return processor.waiting_behind(chat_id)
+        return 0
 
     @property
     def clock(self) -> clock.Clock:

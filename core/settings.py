@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     scheduled_jobs: bool = Field(default=True, alias="DAMPINGAN_SCHEDULED_JOBS")
     # Seconds the bot waits for Telegram's answer to a call (uploads get three times this).
     api_timeout: float = Field(default=10, gt=0, le=120, alias="DAMPINGAN_API_TIMEOUT")
+    # Seconds between the retries of a call Telegram failed (5xx, time-out, network): as many
+    # retries as values. About 15 s in all rides out a short Telegram hiccup.
+    api_backoff: Annotated[tuple[float, ...], NoDecode] = Field(
+        default=(0.5, 1.0, 2.0, 4.0, 8.0), alias="DAMPINGAN_API_BACKOFF"
+    )
     report_max_age_days: int = Field(
         default=30, ge=1, le=366, alias="DAMPINGAN_REPORT_MAX_AGE_DAYS"
     )
@@ -54,6 +59,19 @@ class Settings(BaseSettings):
             if not all(p.lstrip("-").isdigit() for p in parts):
                 raise ValueError("expected comma-separated Telegram user ids, e.g. 12345,67890")
             return frozenset(int(p) for p in parts)
+        return value
+
+    @field_validator("api_backoff", mode="before")
+    @classmethod
+    def _parse_backoff(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                delays = tuple(float(p) for p in value.split(",") if p.strip())
+            except ValueError:
+                raise ValueError("expected comma-separated seconds, e.g. 0.5,1,2,4,8") from None
+            if any(d < 0 or d > 300 for d in delays):
+                raise ValueError("each delay must be between 0 and 300 seconds")
+            return delays
         return value
 
     @field_validator("telegram_api_url")

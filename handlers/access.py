@@ -1,8 +1,17 @@
-"""The gate every update passes first: who is this, and may they use the bot?"""
+"""The gate every update passes first: who is this, and may they use the bot?
+
+It also keeps one chat from crowding out the others. A chat with more than
+`FLOOD_BACKLOG` updates waiting behind the current one is flooding the bot (a person waits
+for each answer; an album is at most ten photos): it is told once every `SLOW_DOWN_EVERY`
+seconds to slow down, and its updates are otherwise marked handled without an answer until
+the backlog is gone. A flood drains at the speed of the database, not of Telegram's
+sending limits, and uses none of the allowance everyone shares.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
 
 from telegram import Update
 from telegram.constants import ChatType
@@ -15,6 +24,22 @@ from models.users import Role, User, get_user
 from services.commands import sync_user_menu
 
 _LOG = logging.getLogger(__name__)
+FLOOD_BACKLOG = 15
+SLOW_DOWN_EVERY = 30.0
+_TOLD = "access.slow_down_told"
+
+
+def _may_tell_to_slow_down(context: AppContext, chat_id: int) -> bool:
+    """At most once per SLOW_DOWN_EVERY seconds per chat (process memory is enough: after a
+    restart one more notice is harmless)."""
+    told: dict[int, float] = context.app.bot_data.setdefault(_TOLD, {})
+    now = time.monotonic()
+    if now - told.get(chat_id, -SLOW_DOWN_EVERY) < SLOW_DOWN_EVERY:
+        return False
+    if len(told) > 10_000:
+        told.clear()
+    told[chat_id] = now
+    return True
 
 
 def _is_start_with_payload(update: Update) -> bool:
@@ -36,6 +61,10 @@ async def gate(update: Update, context: AppContext) -> None:
         raise ApplicationHandlerStop
     scope = current_scope()
     scope.language = pick_language(tg_user.language_code, context.settings.language)
+    if context.app.backlog(tg_user.id) > FLOOD_BACKLOG:
+        if update.effective_message is not None and _may_tell_to_slow_down(context, tg_user.id):
+            await update.effective_message.reply_text(context.t("access-slow-down"))
+        raise ApplicationHandlerStop
 
     user = await get_user(context.session, tg_user.id)
     if user is None and tg_user.id in context.settings.admin_ids:

@@ -49,7 +49,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 # Every update in flight and every delivery in flight may hold a connection while it waits
-# for Telegram; bot/concurrency.py and jobs/delivery.py cap both so that together they
+# for Telegram; core/concurrency.py and services/delivery.py cap both so that together they
 # stay below this (a PostgreSQL server allows 100 by default).
 POOL_SIZE, POOL_OVERFLOW = 10, 50
 MAX_CONNECTIONS = POOL_SIZE + POOL_OVERFLOW

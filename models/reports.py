@@ -11,12 +11,24 @@ from datetime import date, datetime, tzinfo
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+    delete,
+    select,
+    union,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from models.base import Base, str_enum, utcnow
 from models.regions import Village
+from models.users import User
 
 
 class ReportStatus(StrEnum):
@@ -188,3 +200,111 @@ async def get_submitted(session: AsyncSession, report_id: int) -> Report | None:
         .options(selectinload(Report.activities).selectinload(ReportActivity.photos))
     )
     return await session.scalar(stmt)
+
+
+# -- housekeeping (jobs/maintenance.py) ---------------------------------------------------
+
+
+async def stored_photo_paths(session: AsyncSession) -> set[str]:
+    """Every file a photo row points at, archive copies and thumbnails, relative to the
+    photo store's root (drafts' photos included)."""
+    stmt = union(select(Photo.archive_path), select(Photo.thumb_path))
+    return set((await session.scalars(stmt)).all())
+
+
+async def forget_reminders_of_touched_drafts(session: AsyncSession) -> int:
+    """Drafts changed after their discard reminder start over: the reminder is forgotten
+    (so a later stretch of silence earns a new one). Returns how many."""
+    result = await session.execute(
+        update(Report)
+        .where(
+            Report.status == ReportStatus.DRAFT,
+            Report.draft_reminded_at.is_not(None),
+            Report.updated_at > Report.draft_reminded_at,
+        )
+        # Keeping updated_at as it is: the onupdate stamp would make this count as a touch.
+        .values(draft_reminded_at=None, updated_at=Report.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
+async def drafts_to_remind(
+    session: AsyncSession, *, untouched_since: datetime
+) -> Sequence[tuple[Report, User]]:
+    """Drafts not changed since `untouched_since` whose owner was not reminded yet, with
+    the owner (deactivated people included), oldest first."""
+    stmt = (
+        select(Report, User)
+        .join(User, User.id == Report.user_id)
+        .where(
+            Report.status == ReportStatus.DRAFT,
+            Report.draft_reminded_at.is_(None),
+            Report.updated_at < untouched_since,
+        )
+        .order_by(Report.updated_at, Report.id)
+    )
+    return [(report, user) for report, user in await session.execute(stmt)]
+
+
+async def mark_draft_reminded(
+    session: AsyncSession, report_id: int, *, untouched_since: datetime, now: datetime
+) -> bool:
+    """Records that the draft's owner is being reminded; False when the draft was changed,
+    submitted, deleted or reminded meanwhile (another process), so nothing is to be sent.
+    The caller queues the reminder in the same transaction and commits."""
+    result = await session.execute(
+        update(Report)
+        .where(
+            Report.id == report_id,
+            Report.status == ReportStatus.DRAFT,
+            Report.draft_reminded_at.is_(None),
+            Report.updated_at < untouched_since,
+        )
+        # The reminder is not a change by the person: updated_at stays.
+        .values(draft_reminded_at=now, updated_at=Report.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def _discardable(
+    *, untouched_since: datetime, reminded_before: datetime
+) -> list[ColumnElement[bool]]:
+    return [
+        Report.status == ReportStatus.DRAFT,
+        Report.updated_at < untouched_since,
+        Report.draft_reminded_at <= reminded_before,
+        Report.updated_at <= Report.draft_reminded_at,
+    ]
+
+
+async def drafts_to_discard(
+    session: AsyncSession, *, untouched_since: datetime, reminded_before: datetime
+) -> Sequence[Report]:
+    """Drafts not changed since `untouched_since` whose owner was reminded before
+    `reminded_before` and has not changed them since, with their photos loaded."""
+    stmt = (
+        select(Report)
+        .where(*_discardable(untouched_since=untouched_since, reminded_before=reminded_before))
+        .options(selectinload(Report.activities).selectinload(ReportActivity.photos))
+        .order_by(Report.id)
+    )
+    return (await session.scalars(stmt)).all()
+
+
+async def discard_draft(
+    session: AsyncSession, report_id: int, *, untouched_since: datetime, reminded_before: datetime
+) -> bool:
+    """Deletes the draft (its activities and photo rows go with it) if it is still due to
+    be discarded; False when it was changed, submitted or deleted meanwhile. The caller
+    commits, then removes the photo files."""
+    result = await session.execute(
+        delete(Report)
+        .where(
+            Report.id == report_id,
+            *_discardable(untouched_since=untouched_since, reminded_before=reminded_before),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)

@@ -224,6 +224,27 @@ class SandboxUser:
             contact["user_id"] = self.id
         return self._send({"contact": contact})
 
+    async def send_poll(
+        self, question: str = "Rapat desa hari apa?", options: tuple[str, ...] = ("Senin", "Rabu")
+    ) -> JSONDict:
+        """Sends a poll (regular, anonymous, nobody has voted yet), as from the attach menu."""
+        poll: JSONDict = {
+            "id": str(secrets.randbelow(10**18)),
+            "question": question,
+            "options": [
+                {"persistent_id": str(index), "text": text, "voter_count": 0}
+                for index, text in enumerate(options)
+            ],
+            "total_voter_count": 0,
+            "is_closed": False,
+            "is_anonymous": True,
+            "type": "regular",
+            "allows_multiple_answers": False,
+            "allows_revoting": True,
+            "members_only": False,
+        }
+        return self._send({"poll": poll})
+
     async def edit_text(self, message: JSONDict | int, text: str) -> JSONDict:
         """Edits one of the user's own text messages (an edited_message update)."""
         message_id = message if isinstance(message, int) else message["message_id"]

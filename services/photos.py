@@ -14,10 +14,12 @@ import io
 import math
 import os
 import re
+import stat
 import struct
 import tempfile
 import threading
 import warnings
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from functools import cache
@@ -61,6 +63,17 @@ _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b
 # Key segments become directory and file names under the photos root.
 _KEY_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
+# What `_write_jpeg` leaves when the process dies between mkstemp and os.replace:
+# ".<target name>.<random>.tmp" beside the target.
+_TEMPORARY_NAME = re.compile(r"^\.[A-Za-z0-9._-]+\.tmp$")
+# A write in progress touches its file at least every few seconds (each block written
+# moves its mtime); one not touched for this long belongs to a process that died. Generous,
+# because one left behind costs a few kilobytes until the next start or the orphan sweep.
+TEMPORARY_MIN_AGE = timedelta(minutes=10)
+# A photo's files are written before its row is committed; an unreferenced file younger
+# than this may belong to an upload still in progress (or retried after an outage).
+ORPHAN_MIN_AGE = timedelta(hours=24)
+
 _EXIF_DATETIME = re.compile(r"^(\d{4})[:-](\d{2})[:-](\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
 _EXIF_OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
 
@@ -98,6 +111,14 @@ class StoredPhoto:
     latitude: float | None
     longitude: float | None
     format: str
+
+
+@dataclass(frozen=True)
+class Swept:
+    """What a sweep of the store deleted."""
+
+    files: int = 0
+    bytes: int = 0
 
 
 class PhotoStore:
@@ -160,14 +181,42 @@ class PhotoStore:
             with contextlib.suppress(FileNotFoundError):
                 target.unlink()
                 removed += 1
-            folder = target.parent
-            while folder != root and folder.is_relative_to(root):
-                try:
-                    folder.rmdir()  # only succeeds when empty
-                except OSError:
-                    break
-                folder = folder.parent
+            _prune_empty(target.parent, root)
         return removed
+
+    def sweep_temporary(self, *, now: datetime, min_age: timedelta = TEMPORARY_MIN_AGE) -> Swept:
+        """Deletes the temporary files of writes that were killed half-way (not touched for
+        `min_age` before `now`), and the folders they leave empty."""
+        cutoff = (now - min_age).timestamp()
+        root = self.root.resolve()
+        found = [
+            (path, info)
+            for path, info in _files(root)
+            if _TEMPORARY_NAME.match(path.name) and info.st_mtime < cutoff
+        ]
+        return _delete(found, root)
+
+    def sweep_orphans(
+        self,
+        referenced: Collection[str],
+        *,
+        now: datetime,
+        min_age: timedelta = ORPHAN_MIN_AGE,
+    ) -> Swept:
+        """Deletes files that no photo row points at (`referenced`: paths relative to the
+        root, as `names_for` gives them) and that were last written `min_age` before `now`,
+        then the folders they leave empty.
+
+        `referenced` must be read before this runs: a file whose row is committed meanwhile
+        was written moments ago (or rewritten, for a retried upload) and is too young."""
+        cutoff = (now - min_age).timestamp()
+        root = self.root.resolve()
+        found = [
+            (path, info)
+            for path, info in _files(root)
+            if info.st_mtime < cutoff and path.relative_to(root).as_posix() not in referenced
+        ]
+        return _delete(found, root)
 
     @staticmethod
     def names_for(key: str) -> tuple[str, str]:
@@ -338,6 +387,68 @@ class PhotoStore:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp_name)
             raise
+
+
+def _prune_empty(folder: Path, root: Path) -> None:
+    """Removes `folder` and its parents up to (not including) `root` while they are empty."""
+    while folder != root and folder.is_relative_to(root):
+        try:
+            folder.rmdir()  # only succeeds when empty
+        except OSError:
+            break
+        folder = folder.parent
+
+
+def _files(root: Path) -> Iterator[tuple[Path, os.stat_result]]:
+    """Every regular file under `root` with its stat; links are not followed. Files and
+    folders that vanish meanwhile (another process writing or removing) are skipped."""
+    pending = [root]
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(Path(entry.path))
+                    continue
+                info = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue
+            if stat.S_ISREG(info.st_mode):
+                yield Path(entry.path), info
+
+
+def _delete(found: list[tuple[Path, os.stat_result]], root: Path) -> Swept:
+    """Deletes files found stale by a sweep, unless they were replaced since they were
+    looked at; prunes the folders left empty."""
+    files = size = 0
+    for path, seen in found:
+        # A retried upload rewrites the same name (os.replace: a new inode) and may commit
+        # its row between the look and the delete. Moving the file aside first shows which
+        # file was taken: an unknown one is put back.
+        aside = path.with_name(f".{path.name}.sweep.tmp")
+        try:
+            os.rename(path, aside)
+        except FileNotFoundError:
+            continue
+        try:
+            taken = os.stat(aside, follow_symlinks=False)
+        except FileNotFoundError:  # a second sweeper (another process) took it
+            continue
+        if (taken.st_ino, taken.st_mtime_ns) != (seen.st_ino, seen.st_mtime_ns):
+            # Same key, same bytes, same result (ingest is deterministic): putting it back
+            # over an even newer copy loses nothing.
+            os.replace(aside, path)
+            continue
+        os.unlink(aside)
+        files += 1
+        size += seen.st_size
+        _prune_empty(path.parent, root)
+    return Swept(files=files, bytes=size)
 
 
 @cache

@@ -142,6 +142,39 @@ def test_unreadable_dates(text: str) -> None:
     assert error.params == {}
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1" * 5000,
+        "7/9/" + "2" * 5000,
+        "a" * 5000,
+        "\U0001f600" * 5000,
+        "7 " + "." * 5000 + "x",
+        "rabu, " * 800 + "7/9",
+        "\u200b" * 5000,
+        "\U0001f4c5 7/9/2026",
+        "0000-01-01",
+    ],
+)
+def test_huge_or_strange_dates_are_unreadable(text: str) -> None:
+    assert refusal(text).code == "date-unreadable"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u200e7/9/2026",  # a direction mark copied along with the date
+        "\ufeff7/9/2026",
+        "7/9/2026\u200b",
+        "7\u00ad September 2026",
+        "\uff17/\uff19/\uff12\uff10\uff12\uff16",  # full-width
+        "\u0667/\u0669/\u0662\u0660\u0662\u0666",  # Arabic-Indic
+    ],
+)
+def test_invisible_characters_and_other_digits_in_dates(text: str) -> None:
+    assert visit(text) == date(2026, 9, 7)
+
+
 def test_leap_day_without_year_goes_back_to_the_last_leap_year() -> None:
     assert visit("29/2", max_age_days=1100) == date(2024, 2, 29)
 
@@ -205,6 +238,18 @@ def test_input_error_is_a_value_error_with_code() -> None:
         ("1.250,00", 1250),
         ("+5", 5),
         ("\uff11\uff12", 12),  # full-width digits from some keyboards
+        ("\u0661\u0662", 12),  # Arabic-Indic
+        ("\ua9d1\ua9d2 KK", 12),  # Javanese
+        ("\u0967\u0968", 12),  # Devanagari
+        ("\u0661.\u0662\u0665\u0660", 1250),
+        ("12\u200b", 12),
+        ("\ufeff12 KK", 12),
+        ("1\u200b2", 12),
+        ("\u2060-0", 0),
+        ("0" * 5000 + "5", 5),
+        ("5.000", 5000),
+        ("12 rumah tangga", 12),
+        ("12 k.k.", 12),
     ],
 )
 def test_accepted_counts(text: str, expected: int) -> None:
@@ -229,6 +274,23 @@ def test_accepted_counts(text: str, expected: int) -> None:
         ("0,5 KK", "number-not-whole"),
         ("1.25", "number-not-whole"),
         ("1.250,5", "number-not-whole"),
+        ("\u200b\u200b\u200b" * 10, "number-unreadable"),
+        ("\u1369\u136a", "number-unreadable"),  # Ethiopic digits are not decimal digits
+        ("1e5", "number-unreadable"),
+        ("0x10", "number-unreadable"),
+        # Once quadratic: the unit pattern started with \s*, tried at every space (0.2 s).
+        ("1" + " " * 4000 + "x", "number-unreadable"),
+        ("rumah" + " " * 4000 + "x", "number-unreadable"),
+        ("12" + "kk" * 2000, "number-unreadable"),
+        ("\U0001f600" * 5000, "number-unreadable"),
+        ("-" + "9" * 5000, "number-negative"),
+        ("1" * 5000 + ",5", "number-not-whole"),
+        ("12" * 2500, "number-too-large"),
+        ("9" * 4300, "number-too-large"),
+        ("1" + ".000" * 1500, "number-too-large"),
+        ("1" * 5000 + ",0", "number-too-large"),
+        ("\uff11" * 5000, "number-too-large"),
+        ("\u0661" * 5000, "number-too-large"),
     ],
 )
 def test_refused_counts(text: str, code: str) -> None:
@@ -246,6 +308,14 @@ def test_count_above_maximum_is_too_large_and_maximum_itself_is_fine() -> None:
 
     assert caught.value.code == "number-too-large"
     assert caught.value.params == {"maximum": 5000}
+
+
+@pytest.mark.parametrize("text", ["12" * 2500, "1" + ".000" * 1500, "99999", "0005001"])
+def test_an_oversized_number_is_refused_like_any_too_large_one(text: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_count(text, maximum=5000)
+
+    assert (caught.value.code, caught.value.params) == ("number-too-large", {"maximum": 5000})
 
 
 # -- free text ---------------------------------------------------------------------------
@@ -286,6 +356,110 @@ def test_text_too_long() -> None:
     assert caught.value.code == "text-too-long"
     assert caught.value.params == {"minimum": 1, "maximum": 10, "length": 11}
     assert check_text("x" * 10, minimum=1, maximum=10) == "x" * 10
+
+
+ZERO_WIDTH = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u180e", "\u2062"]
+BLANKS = ["\u3164", "\u2800", "\u115f", "\u1160", "\uffa0"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u200b\u200b\u200b" * 10,
+        "\ufeff" * 30,
+        "".join(ZERO_WIDTH) * 5,
+        "\u3164" * 30,  # Hangul filler
+        "\u2800" * 30,  # blank Braille cell
+        "".join(BLANKS) * 6,
+        "\u200b \u200b\n\u2060\t\u3164 " * 10,
+        "\ufe0f" * 30,  # variation selectors on nothing
+        "\u034f" * 30,  # combining grapheme joiner
+        "\u0301" * 30,  # accents on nothing
+        "\U000e0041" * 30,  # tag characters without a flag
+        "\u202e\u2066\u200e\u200f\u061c" * 6,  # direction controls
+        " " * 30,
+        "\u00a0\u3000\u2003\u202f" * 8,  # Unicode spaces
+    ],
+)
+def test_a_text_of_nothing_visible_is_too_short(text: str) -> None:
+    with pytest.raises(InputError) as caught:
+        check_text(text, minimum=10, maximum=1000)
+
+    assert caught.value.code == "text-too-short"
+    assert caught.value.params == {"minimum": 10, "maximum": 1000, "length": 0}
+
+
+def test_bom_before_one_letter_counts_one() -> None:
+    with pytest.raises(InputError) as caught:
+        check_text("\ufeff" + "a", minimum=3, maximum=10)
+
+    assert caught.value.params["length"] == 1
+
+
+@pytest.mark.parametrize("invisible", ZERO_WIDTH)
+def test_invisible_characters_are_removed_and_not_counted(invisible: str) -> None:
+    padded = invisible.join("Rapat RT") + invisible * 20
+
+    with pytest.raises(InputError) as caught:
+        check_text(padded, minimum=10, maximum=1000)
+
+    assert caught.value.params["length"] == 8
+    assert check_text(padded, minimum=8, maximum=1000) == "Rapat RT"
+
+
+def test_blanks_read_as_spaces_and_a_run_of_spaces_counts_once() -> None:
+    assert check_text("Rapat\u2800desa\u3164\u3164di balai", minimum=5, maximum=100) == (
+        "Rapat desa  di balai"
+    )
+    with pytest.raises(InputError) as caught:
+        check_text("ok" + "\u3164" * 20 + ".", minimum=10, maximum=100)
+    assert caught.value.params["length"] == 4
+    with pytest.raises(InputError) as caught:
+        check_text("ok" + " " * 20 + "\n\n\n.", minimum=10, maximum=100)
+    assert caught.value.params["length"] == 4
+
+
+def test_accents_count_with_their_letter() -> None:
+    decomposed = "Cafe\u0301 Posyandu"  # e + combining acute, composed to \u00e9 by NFC
+
+    assert check_text(decomposed, minimum=13, maximum=100) == "Caf\u00e9 Posyandu"
+    with pytest.raises(InputError):
+        check_text("a\u0301\u0301\u0301\u0301\u0301\u0301", minimum=2, maximum=100)
+
+
+@pytest.mark.parametrize(
+    "emoji",
+    [
+        "\U0001f468\u200d\U0001f469\u200d\U0001f467",  # family
+        "\U0001f3f3\ufe0f\u200d\U0001f308",  # rainbow flag
+        "\U0001f469\U0001f3fd\u200d\U0001f4bb",  # woman technologist, medium skin
+        "\u2764\ufe0f\u200d\U0001f525",  # heart on fire
+        "\U0001f3c3\u200d\u2642\ufe0f",  # man running
+        "\U0001f642\u200d\u2194\ufe0f",  # head shaking horizontally (Unicode 15.1)
+        "\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f",  # Scotland
+    ],
+)
+def test_emoji_sequences_keep_their_joiners_and_tags(emoji: str) -> None:
+    text = f"Warga senang {emoji}"
+
+    assert check_text(text, minimum=10, maximum=100) == text
+
+
+def test_a_joiner_outside_an_emoji_is_removed() -> None:
+    text = "\u200dRapat\u200d desa \U0001f600\u200d a\u200d\U0001f600\u200d"
+
+    assert check_text(text, minimum=5, maximum=100) == "Rapat desa \U0001f600 a\U0001f600"
+
+
+def test_the_maximum_counts_every_stored_character() -> None:
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # 5 characters stored
+
+    with pytest.raises(InputError) as caught:
+        check_text(family * 3, minimum=1, maximum=14)
+
+    assert caught.value.code == "text-too-long"
+    assert caught.value.params["length"] == 15
+    assert check_text(family * 3, minimum=1, maximum=15) == family * 3
 
 
 # -- coordinates -------------------------------------------------------------------------
@@ -333,3 +507,7 @@ def test_unreadable_locations(text: str) -> None:
         parse_location_text(text)
 
     assert caught.value.code == "location-unreadable"
+
+
+def test_invisible_characters_in_coordinates_are_ignored() -> None:
+    assert parse_location_text("\u200e-7.05,\u200b 109.40\ufeff") == pytest.approx((-7.05, 109.40))

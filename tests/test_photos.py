@@ -1,15 +1,18 @@
-"""PhotoStore: orientation, sizes, EXIF extraction and stripping, refusals, idempotence."""
+"""PhotoStore: orientation, sizes, EXIF extraction and stripping, refusals, idempotence,
+and the sweeps that leave nothing behind on disk."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import io
+import os
 import random
 import struct
+import tempfile
 import zlib
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,7 +20,9 @@ import pytest
 from PIL import ExifTags, Image
 from PIL.TiffImagePlugin import IFDRational
 
-from services.photos import PhotoRejected, PhotoStore, StoredPhoto
+from core.clock import Clock
+from services import photos
+from services.photos import PhotoRejected, PhotoStore, StoredPhoto, Swept
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 KEY = "report-12/act-3/0123456789abcdef"
@@ -449,3 +454,94 @@ def test_broken_exif_keeps_the_photo(store: PhotoStore, exif: bytes) -> None:
 
     assert (result.width, result.height) == (400, 300)
     assert (result.taken_at, result.latitude, result.longitude) == (None, None, None)
+
+
+# -- sweeps --------------------------------------------------------------------------------
+
+
+def _age(path: Path, clock: Clock, age: timedelta) -> None:
+    """Sets the file's times to `age` before the test clock's now."""
+    moment = (clock.now() - age).timestamp()
+    os.utime(path, (moment, moment))
+
+
+def _killed_write(store: PhotoStore, rel: str) -> Path:
+    """A temporary file as `_write_jpeg` leaves it when the process dies before the rename."""
+    target = store.path(rel)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(b"\xff\xd8 half a jpeg")
+    return Path(name)
+
+
+def test_temporary_sweep_removes_only_old_temporary_files(store: PhotoStore, clock: Clock) -> None:
+    kept = store.ingest(make_jpeg(), key=KEY)
+    for rel in (kept.archive_path, kept.thumb_path):
+        _age(store.path(rel), clock, timedelta(days=30))  # old, but a photo
+    old = _killed_write(store, kept.archive_path)
+    _age(old, clock, timedelta(hours=2))
+    alone = _killed_write(store, "report-13/act-4/abc.thumb.jpg")  # its folder holds no more
+    _age(alone, clock, photos.TEMPORARY_MIN_AGE + timedelta(seconds=5))
+    # Being written by another process right now: its mtime moves with every block.
+    fresh = _killed_write(store, "report-12/act-3/other.jpg")
+    _age(fresh, clock, timedelta(seconds=20))
+
+    swept = store.sweep_temporary(now=clock.now())
+
+    assert swept == Swept(files=2, bytes=2 * len(b"\xff\xd8 half a jpeg"))
+    assert not old.exists() and not alone.exists()
+    assert not (store.root / "report-13").exists()  # the folders it emptied went too
+    assert fresh.exists()
+    assert store.open_archive(kept.archive_path) and store.open_archive(kept.thumb_path)
+    assert store.sweep_temporary(now=clock.now()) == Swept()
+
+
+def test_temporary_sweep_of_a_store_never_written(store: PhotoStore, clock: Clock) -> None:
+    assert not store.root.exists()
+    assert store.sweep_temporary(now=clock.now()) == Swept()
+
+
+def test_orphan_sweep_keeps_referenced_and_young_files(store: PhotoStore, clock: Clock) -> None:
+    referenced = store.ingest(make_jpeg(), key="report-1/act-1/kept")
+    orphan = store.ingest(make_jpeg(), key="report-2/act-2/orphan")
+    young = store.ingest(make_jpeg(), key="report-1/act-1/young")
+    for stored, age in ((referenced, timedelta(days=40)), (orphan, timedelta(hours=25))):
+        for rel in (stored.archive_path, stored.thumb_path):
+            _age(store.path(rel), clock, age)
+    for rel in (young.archive_path, young.thumb_path):
+        # Written before its row is committed: an upload in progress.
+        _age(store.path(rel), clock, timedelta(hours=23))
+    orphan_bytes = sum(
+        store.path(rel).stat().st_size for rel in (orphan.archive_path, orphan.thumb_path)
+    )
+
+    swept = store.sweep_orphans({referenced.archive_path, referenced.thumb_path}, now=clock.now())
+
+    assert swept == Swept(files=2, bytes=orphan_bytes)
+    assert not (store.root / "report-2").exists()
+    for rel in (referenced.archive_path, referenced.thumb_path, young.archive_path):
+        assert store.open_archive(rel)
+    # A day later the young pair is old too, and still nobody's.
+    clock.advance(timedelta(hours=2))
+    assert store.sweep_orphans({referenced.archive_path}, now=clock.now()).files == 3
+    assert sorted(p.name for p in store.root.rglob("*")) == ["act-1", "kept.jpg", "report-1"]
+
+
+def test_orphan_sweep_spares_a_file_rewritten_after_it_was_looked_at(
+    store: PhotoStore, clock: Clock
+) -> None:
+    # A retried upload writes the same name again (and commits its row) between the walk
+    # and the delete: the new file must survive.
+    data = make_jpeg()
+    stored = store.ingest(data, key=KEY)
+    path = store.path(stored.archive_path)
+    _age(path, clock, timedelta(days=2))
+    looked_at = path.stat()
+    assert store.ingest(data, key=KEY) == stored  # a new file under the same name
+
+    swept = photos._delete([(path, looked_at)], store.root.resolve())
+
+    assert swept == Swept()
+    assert path.is_file() and path.stat().st_ino != looked_at.st_ino
+    assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []

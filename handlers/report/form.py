@@ -83,6 +83,7 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".tif", ".
 
 NOTICE = "report.notice"
 DRAFT = "report.draft"
+REMOVE_FILES = "report.remove_files"
 StepHandler = Callable[[Update, AppContext, Report], Awaitable[Step]]
 Callback = Callable[[Update, AppContext], Coroutine[Any, Any, None]]
 
@@ -288,6 +289,7 @@ def _step(handler: StepHandler) -> Callback:
             return
         advance(report, step)
         await context.session.commit()
+        context.app.photo_store.remove(*current_scope().extra.pop(REMOVE_FILES, []))
         if query is not None:
             # The answered question keeps its buttons: removing them would cost a second
             # rate-limited call per answer, and a press on them is refused as stale anyway.
@@ -372,6 +374,8 @@ async def start_report(update: Update, context: AppContext) -> None:
         await _answer(update.callback_query)
     report = loaded_draft()
     if report is not None:
+        # Coming back counts as working on the draft (old untouched drafts are discarded).
+        report.updated_at = context.now()
         await _reply(update, context.t("report-resumed"))
         await _ask_and_record(update, context, report, current_step(report))
         return
@@ -412,13 +416,19 @@ async def cancel(update: Update, context: AppContext) -> None:
     await _reply(update, context.t("report-cancelled"), reply_markup=ReplyKeyboardRemove())
 
 
-def _photo_files(report: Report) -> list[str]:
+def _photo_files(report: Report, activities: list[ReportActivity] | None = None) -> list[str]:
     return [
         path
-        for activity in report.activities
+        for activity in (report.activities if activities is None else activities)
         for photo in activity.photos
         for path in (photo.archive_path, photo.thumb_path)
     ]
+
+
+def _remove_after_commit(files: list[str]) -> None:
+    """Photo files to delete once the step's commit has gone through (not before: a failed
+    commit must not leave rows pointing at deleted files)."""
+    current_scope().extra.setdefault(REMOVE_FILES, []).extend(files)
 
 
 async def reask(update: Update, context: AppContext) -> None:
@@ -828,7 +838,8 @@ async def on_edit_choice(update: Update, context: AppContext, report: Report) ->
     if field == "remove":
         if len(report.activities) < 2:
             raise InputError("unknown-choice")
-        report.activities.pop(index)
+        removed = report.activities.pop(index)
+        _remove_after_commit(_photo_files(report, [removed]))
         for position, activity in enumerate(report.activities):
             activity.position = position
         set_state(report, act=0)

@@ -24,6 +24,54 @@ class InputError(ValueError):
         self.params = params
 
 
+# -- invisible characters ----------------------------------------------------------------
+
+# Characters that draw nothing yet are not format characters: the Hangul fillers and the
+# blank Braille cell, pasted to make an empty answer look filled in. Read as spaces.
+_BLANKS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+_ZWJ, _VS16 = "\u200d", "\ufe0f"
+_BLACK_FLAG = "\U0001f3f4"
+_TAGS = range(0xE0020, 0xE0080)
+
+
+def _symbol(ch: str) -> bool:
+    """An emoji or other symbol; Cn: an emoji newer than Python's Unicode tables."""
+    category = unicodedata.category(ch)
+    return ch not in _BLANKS and (category.startswith("S") or category == "Cn")
+
+
+def _stays(ch: str, before: str, after: str) -> bool:
+    """Whether `ch` is kept, `before` being the last kept character and `after` the next."""
+    if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs", "Cf"):
+        return True
+    if ch == _ZWJ:
+        # Man, joiner, woman, joiner, girl is the family emoji; white flag, VS16, joiner,
+        # rainbow the rainbow flag.
+        return bool(before and after) and (before == _VS16 or _symbol(before)) and _symbol(after)
+    if ord(ch) in _TAGS:
+        return before == _BLACK_FLAG or (before != "" and ord(before) in _TAGS)
+    return False
+
+
+def _clean(text: str) -> str:
+    """Drops control and format characters (Unicode Cc, Cs, Cf), blanks become spaces.
+
+    Every parser here starts with it: what cannot be seen is no part of any answer. Format
+    characters are invisible: zero-width spaces, joiners and non-joiners, the word joiner,
+    BOM, soft hyphen, direction marks, and the bidirectional overrides that would reorder
+    what a reviewer sees. Lone surrogates (Cs) the database driver cannot encode.
+    Two kinds are kept where an emoji is made of them: a joiner between two symbols and the
+    tag characters after a black flag (the flags of Scotland, England and Wales).
+    """
+    kept: list[str] = []
+    for index, ch in enumerate(text):
+        if ch in _BLANKS:
+            kept.append(" ")
+        elif _stays(ch, kept[-1] if kept else "", text[index + 1 : index + 2]):
+            kept.append(ch)
+    return "".join(kept)
+
+
 # -- dates -------------------------------------------------------------------------------
 
 
@@ -101,7 +149,7 @@ _YEARLESS_LOOKBACK = 8
 
 
 def _normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).casefold()
+    text = unicodedata.normalize("NFKC", _clean(text)).casefold()
     text = re.sub(r"\s+", " ", text).strip(" .,;")
     return text
 
@@ -179,21 +227,32 @@ def parse_visit_date(text: str, *, today: date, max_age_days: int) -> date:
 
 # -- counts ------------------------------------------------------------------------------
 
+# The unit is looked for without the spaces before it (stripped afterwards): a pattern that
+# starts with `\s*` is tried at every space of a long message, which takes quadratic time.
 _COUNT_UNIT = re.compile(
-    r"\s*(?:kk|k\.k\.?|keluarga|families|family|rumah\s*tangga|ruta|households?|hh|"
+    r"(?:kk|k\.k\.?|keluarga|families|family|rumah\s*tangga|ruta|households?|hh|"
     r"orang|org|jiwa|people|persons?|pax)\.?$"
 )
 _COUNT_BODY = re.compile(r"^([+-]?)\s*(\d+(?:[., ]\d+)*)$")
 _GROUPED = re.compile(r"^\d{1,3}(?:([., ])\d{3})(?:\1\d{3})*$")
 
 
-def _whole_number(body: str) -> int:
-    """Digits with thousands separators ("1.250", "1,250", "1 250") or a whole decimal."""
+def _ascii_digits(text: str) -> str:
+    """Decimal digits of any script (Unicode Nd) as 0-9: Arabic-Indic "١٢" and Javanese "꧑꧒"
+    are 12. NFKC has already done this for full-width and other compatibility digits."""
+    return "".join(
+        str(unicodedata.decimal(ch)) if unicodedata.category(ch) == "Nd" else ch for ch in text
+    )
+
+
+def _whole_digits(body: str) -> str:
+    """The digits of a whole number with thousands separators ("1.250", "1,250", "1 250")
+    or a whole decimal ("12,0"), without the separators."""
     if body.isdigit():
-        return int(body)
+        return body
     if _GROUPED.match(body):
         # Exactly three digits after each separator: thousands, whichever mark is used.
-        return int(re.sub(r"[., ]", "", body))
+        return re.sub(r"[., ]", "", body)
     marks = [ch for ch in body if ch in "., "]
     decimal_mark = marks[-1]
     whole, _, fraction = body.rpartition(decimal_mark)
@@ -203,7 +262,7 @@ def _whole_number(body: str) -> int:
         raise InputError("number-unreadable")
     if fraction.strip("0"):
         raise InputError("number-not-whole")
-    return int(re.sub(r"[., ]", "", whole))
+    return re.sub(r"[., ]", "", whole)
 
 
 def parse_count(text: str, *, maximum: int) -> int:
@@ -212,51 +271,55 @@ def parse_count(text: str, *, maximum: int) -> int:
     Raises InputError: "number-unreadable", "number-negative", "number-not-whole" or
     "number-too-large" (params: maximum).
     """
-    cleaned = unicodedata.normalize("NFKC", text).casefold().replace("\u2212", "-").strip()
-    cleaned = _COUNT_UNIT.sub("", cleaned).strip()
+    cleaned = unicodedata.normalize("NFKC", _clean(text)).casefold().replace("\u2212", "-")
+    cleaned = _ascii_digits(_COUNT_UNIT.sub("", cleaned.strip()).rstrip())
     match = _COUNT_BODY.match(cleaned)
     if match is None:
         raise InputError("number-unreadable")
     sign, body = match.groups()
-    value = _whole_number(body)
-    if sign == "-" and value != 0:
+    digits = _whole_digits(body).lstrip("0") or "0"
+    if sign == "-" and digits != "0":
         raise InputError("number-negative")
-    if value > maximum:
+    # Compared by length first: Python refuses int() of more than 4,300 digits, and a
+    # number with more digits than the maximum is larger whatever they are.
+    if len(digits) > len(str(maximum)) or int(digits) > maximum:
         raise InputError("number-too-large", maximum=maximum)
-    return value
+    return int(digits)
 
 
 # -- free text ---------------------------------------------------------------------------
 
-# Bidirectional overrides and isolates reorder what a reviewer sees; they have no place in a
-# visit description.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# What the minimum does not count: format characters (the few kept in emoji), and marks,
+# which belong to the character before them (an accent, a variation selector).
+_UNCOUNTED = frozenset({"Cf", "Mn", "Me"})
 
 
-def _keep(ch: str) -> bool:
-    if ch in "\n\t":
-        return True
-    # Cc: control characters; Cs: lone surrogates, which the database driver cannot encode.
-    return unicodedata.category(ch) not in ("Cc", "Cs") and ch not in _BIDI_CONTROLS
+def _counted_length(text: str) -> int:
+    """The length the minimum is about: a run of spaces or line breaks counts once, marks
+    and the joiners of emoji not at all, so padding adds nothing."""
+    squeezed = re.sub(r"\s+", " ", text)
+    return sum(1 for ch in squeezed if unicodedata.category(ch) not in _UNCOUNTED)
 
 
 def check_text(text: str, *, minimum: int, maximum: int) -> str:
-    """Cleaned free text: no control characters, at most two blank lines in a row, stripped.
+    """Cleaned free text: no control, format or blank characters, at most two blank lines
+    in a row, stripped.
 
-    Lengths are counted in characters after cleaning. Raises InputError "text-too-short" or
+    The minimum counts what a person sees (see `_counted_length`); the maximum counts every
+    character stored, as the database column does. Raises InputError "text-too-short" or
     "text-too-long" (params: minimum, maximum, length).
     """
     text = unicodedata.normalize("NFC", text)
     text = re.sub(r"\r\n?|[\u2028\u2029\x85]", "\n", text)
-    text = "".join(ch for ch in text if _keep(ch))
+    text = _clean(text)
     text = "\n".join(line.rstrip() for line in text.split("\n"))
     # Three newlines make two blank lines; anything longer is collapsed to that.
     text = re.sub(r"\n{4,}", "\n\n\n", text).strip()
-    length = len(text)
-    if length < minimum:
-        raise InputError("text-too-short", minimum=minimum, maximum=maximum, length=length)
-    if length > maximum:
-        raise InputError("text-too-long", minimum=minimum, maximum=maximum, length=length)
+    counted = _counted_length(text)
+    if counted < minimum:
+        raise InputError("text-too-short", minimum=minimum, maximum=maximum, length=counted)
+    if len(text) > maximum:
+        raise InputError("text-too-long", minimum=minimum, maximum=maximum, length=len(text))
     return text
 
 
@@ -301,7 +364,7 @@ def parse_location_text(text: str) -> tuple[float, float]:
     Latitude comes first, as every map app shows it; a swapped pair is refused by the range
     check rather than guessed.
     """
-    cleaned = unicodedata.normalize("NFKC", text).casefold().replace("\u2212", "-")
+    cleaned = unicodedata.normalize("NFKC", _clean(text)).casefold().replace("\u2212", "-")
     cleaned = re.sub(r"\s+", " ", cleaned).strip(" .;()[]")
     pair = _pair(cleaned)
     if pair is None:

@@ -15,6 +15,7 @@ access-not-registered =
 
     The bot is only for registered staff and coordinators. To get access, ask the Dampingan admin at Bappeda or in your agency for an <b>invitation link</b>, then open that link in Telegram.
 access-not-registered-short = You are not registered yet. Ask a Dampingan admin for an invitation link.
+access-slow-down = You are sending messages too fast, so the latest ones were ignored. Please wait for an answer before sending more.
 access-deactivated =
     Your access to Dampingan has been deactivated. If this is a mistake, contact the Dampingan admin at Bappeda.
 access-admin-only = This command is for admins only.

@@ -15,6 +15,7 @@ access-not-registered =
 
     Bot ini hanya untuk petugas dan koordinator yang sudah terdaftar. Untuk mendapatkan akses, mintalah <b>tautan undangan</b> kepada admin Dampingan di Bappeda atau di perangkat daerah Anda, lalu buka tautan itu di Telegram.
 access-not-registered-short = Anda belum terdaftar. Mintalah tautan undangan kepada admin Dampingan.
+access-slow-down = Anda mengirim pesan terlalu cepat, jadi pesan-pesan terakhir diabaikan. Silakan tunggu jawaban sebelum mengirim lagi.
 access-deactivated =
     Akses Anda ke Dampingan sudah dinonaktifkan. Jika ini keliru, hubungi admin Dampingan di Bappeda.
 access-admin-only = Perintah ini hanya untuk admin.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
+from dataclasses import dataclass
 from datetime import date
 
 from core import clock
@@ -103,3 +104,69 @@ MONTHS_ID = [
     "November",
     "Desember",
 ]
+
+
+@dataclass
+class Visit:
+    """What one person reports, so each answer can be checked in its own field."""
+
+    village: str
+    households: int
+    people: int
+    description: str
+    photos: list[bytes]
+
+
+async def report_through_trouble(
+    sandbox: Sandbox, user: SandboxUser, visit: Visit, *, max_actions: int = 80
+) -> JSONDict:
+    """Files a whole report as a person would whatever the network does: looks at the
+    latest message, answers the question it asks, and when the bot's last word is not a
+    question (an apology, or nothing), types /lapor, which resumes the draft. Returns the
+    confirmation."""
+    photos_sent = False
+    await user.send_text("/lapor")
+    for _ in range(max_actions):
+        await sandbox.settle(timeout=60)
+        confirmation = next(
+            (m for m in user.inbox if "Laporan terkirim" in str(m.get("text"))), None
+        )
+        if confirmation is not None:
+            return confirmation
+        last = user.last_message() if user.inbox else {}
+        text = str(last.get("text", ""))
+        labels = buttons(last)
+        if "Desa/kelurahan mana" in text:
+            await user.press(last, visit.village)
+        elif "Tanggal kunjungan" in text:
+            await user.press(last, labels[0])
+        elif "Strategi mana" in text:
+            await user.press(last, "1. Pengurangan beban pengeluaran masyarakat")
+        elif "Kegiatan apa" in text:
+            await user.press(last, "PBI JKN (iuran BPJS Kesehatan)")
+        elif "keluarga (KK)" in text:
+            await user.send_text(str(visit.households))
+        elif "orang/jiwa" in text:
+            await user.send_text(str(visit.people))
+        elif "Uraikan" in text:
+            await user.send_text(visit.description)
+        elif "Kirim foto" in text and not photos_sent:
+            photos_sent = True
+            if len(visit.photos) > 1:
+                await user.send_album(list(visit.photos))
+            else:
+                await user.send_photo(visit.photos[0])
+        elif ("foto diterima" in text or "Kirim foto" in text) and any(
+            label.startswith("✅ Selesai") for label in labels
+        ):
+            await user.press(last, next(b for b in labels if b.startswith("✅ Selesai")))
+        elif "Kegiatan ini tersimpan" in text:
+            await user.press(last, "Lanjut ▶️")
+        elif "Bagikan lokasi" in text:
+            await user.send_location(-7.1234, 109.3456, horizontal_accuracy=12.5)
+        elif "Periksa laporan" in text:
+            await user.press(last, "✅ Kirim")
+        else:
+            # An apology, a notice, or a question that never arrived: ask where we are.
+            await user.send_text("/lapor")
+    raise AssertionError(f"no confirmation after {max_actions} actions: {user.inbox[-3:]}")

@@ -18,8 +18,6 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-from models.db import UPDATES_IN_FLIGHT
-
 # PTB's own semaphore is taken before `do_process_update`, i.e. before the chat lock; it
 # is made wide enough never to bind, and the real bound is `self._slots` below.
 _UNBOUNDED = 1_000_000
@@ -28,12 +26,17 @@ _UNBOUNDED = 1_000_000
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Serialises updates per chat (FIFO); at most `max_running` run at once."""
 
-    def __init__(self, max_running: int = UPDATES_IN_FLIGHT) -> None:
+    def __init__(self, max_running: int) -> None:
         super().__init__(_UNBOUNDED)
         self._slots = asyncio.Semaphore(max_running)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
         self._pending = 0
+
+    def waiting_behind(self, chat_id: int) -> int:
+        """How many updates of `chat_id` wait behind the one being handled (a backlog that
+        only a flood builds up: a person waits for the answer, an album is at most ten)."""
+        return max(self._waiting.get(chat_id, 0) - 1, 0)
 
     @property
     def busy(self) -> bool:
