@@ -263,11 +263,10 @@ class LogTally(logging.Handler):
                 text = f"{type(record.exc_info[1]).__name__}: {record.exc_info[1]} <- {text}"
             self.examples[key] = text[:240]
 
-    def count(self, logger: str, message_start: str) -> int:
+    def count(self, logger: str, fragment: str) -> int:
+        """Records of `logger` whose message (the format string) contains `fragment`."""
         return sum(
-            n
-            for (_, _, name, msg), n in self.counts.items()
-            if name == logger and msg.startswith(message_start)
+            n for (_, _, name, msg), n in self.counts.items() if name == logger and fragment in msg
         )
 
 
@@ -640,7 +639,7 @@ def print_setup(run: SendRun) -> None:
     print(
         f"  bot settings     DAMPINGAN_SEND_RATE {s.send_rate:g}, DAMPINGAN_CHAT_SEND_RATE "
         f"{s.chat_send_rate:g} ({'the defaults' if defaults else '!!! NOT the defaults'}); "
-        f"jobs/delivery.py: {min(int(s.send_rate), DELIVERIES_IN_FLIGHT)} deliveries in flight"
+        f"services/delivery.py: {min(int(s.send_rate), DELIVERIES_IN_FLIGHT)} deliveries in flight"
     )
     calls = ", ".join(f"{m} {n}" for m, n in run.start_up_calls.most_common())
     print(f"  start-up         {run.start_up:8.1f} s  before the clock: {calls}")
@@ -735,10 +734,12 @@ def print_refusals(run: SendRun, traffic: Traffic, tally: LogTally) -> None:
     )
     for line, count in reasons.most_common(5):
         print(f"    {count} x {line}")
-    by_limiter = tally.count("telegram.ext.AIORateLimiter", "Rate limit hit. Retrying")
+    pauses = tally.count("core.ratelimit", "429, every call waits")
+    retries = tally.count("core.ratelimit", "; retry ")
     print(
-        f"  retries          {traffic.retries:8d}  (calls beyond one per part and chat; PTB's "
-        f"AIORateLimiter logged {by_limiter} retries after a 429)"
+        f"  retries          {traffic.retries:8d}  (calls beyond one per part and chat; the bot's "
+        f"rate limiter logged {pauses} 429 pauses, each retried, and {retries} retries of "
+        f"5xx/time-outs)"
     )
     print(f"  duplicates       {traffic.duplicates:8d}  (a part accepted twice in one chat)")
     outcomes = Counter(run.result.outcomes.values()) if run.result else Counter()
@@ -839,8 +840,8 @@ def main() -> int:
     tally = LogTally()
     logging.getLogger().addHandler(tally)
     logging.getLogger().setLevel(logging.WARNING)
-    # Counted, not shown: the rate limiter's retries after a 429.
-    logging.getLogger("telegram.ext.AIORateLimiter").setLevel(logging.INFO)
+    # Counted, not shown: core/ratelimit.py's 429 pauses and retries (logged at INFO).
+    logging.getLogger("core.ratelimit").setLevel(logging.INFO)
     started = time.perf_counter()
     folder = Path(tempfile.mkdtemp(prefix="dampingan-digest-"))
     try:

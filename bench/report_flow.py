@@ -1,33 +1,49 @@
 """Many field staff filing a report at the same moment, against a bare PTB echo bot.
 
 Run: .venv/bin/python bench/report_flow.py [--users N] [--photos K] [--database URL]
+                                          [--send-rate R] [--chat-send-rate R] [--no-fairness]
 
-N simulated staff (default 200) each file one full report through the real Dampingan
-application, all at once: /lapor, village, date, strategy, activity, households, people,
-description, an album of K photos (default 3), done, continue, location, send. The bot runs
-on a fresh database (SQLite in a temporary folder; or a throwaway database created on the
-PostgreSQL server of --database and dropped afterwards) against the local Bot API sandbox,
-flood limits off: this measures the bot, not Telegram. Then a bare python-telegram-bot echo
-bot is driven by the same N people sending the same number of updates of the same kinds
-(texts and button taps; photos and the location become texts), for a baseline. Last, the
-cost of ingesting one 12-megapixel camera JPEG (bench/photo_ingest.py) is measured.
+N simulated staff (default 200) file reports through the real Dampingan application, which
+runs on a fresh database (SQLite in a temporary folder; or a throwaway database created on
+the PostgreSQL server of --database and dropped afterwards) against the local Bot API
+sandbox, flood limits off: this measures the bot, not Telegram. Each bot runs in a process
+of its own (bench/flow_bot.py); the sandbox and the simulated people run in this one. The
+same people then do the same with a bare python-telegram-bot echo bot, for a baseline.
+
+In each bot's process, one after another:
+1. Run 1, the whole flow at once: everyone files one full report (/lapor, village, date,
+   strategy, activity, households, people, description, an album of K photos (default 3),
+   done, continue, location, send). Latency per step.
+2. Run 2, the same report in phases of one kind each: everyone does the text and tap steps
+   up to the photo question; then everyone sends the album; then everyone does the text
+   and tap steps after it. As the phases do not overlap, the bot process's CPU time, its SQL
+   statements and commits, and the sandbox's API calls of a phase belong to its kind: the
+   per-update cost by kind, against the echo bot doing the same.
+3. Fairness (Dampingan only): half the people (every second one) send albums of ten photos
+   while the other half keep doing text and tap steps: /lapor up to the photo question, then
+   /batal, again and again until the last album is counted (they send no photos, and a
+   cancelled draft leaves nothing behind). Then the same people do the same number of rounds
+   while nobody sends albums (the album senders wait at their photo question, as they do
+   before their album in the first phase). Then the album senders finish their reports.
+Memory: the bot process's resident set size after start-up and after each run; run 1 and
+run 2 each finish N reports, so their difference shows whether memory grows per report.
+Last, the cost of ingesting one 12-megapixel camera JPEG (bench/photo_ingest.py).
 
 How it measures:
 - Latency of a step: from the person's action (just before the update is queued) to the
   moment the sandbox received the bot's answer in that chat: the next bot message; for the
-  album, the status message once it counts all K photos; for the location, the summary
-  (which follows the "location saved" line).
+  album, Dampingan's status message once it counts all K photos (the echo bot's K-th reply);
+  for the location, the summary (which follows the "location saved" line).
 - Waiting: a sandbox listener wakes only the chat concerned, and taps queue their callback
   query directly (`Person._press`). `SandboxUser.next_message` and `press` wake or poll for
   every waiting person on every change in the sandbox: with hundreds of people that harness
   work costs more than the echo bot itself (figures in bench/README.md).
 - The echo bot keeps PTB's defaults (updates processed one at a time), which was its
-  fastest setting here; see bench/README.md.
+  fastest setting here; see bench/README.md. It answers each photo and the location with a
+  short text, without downloading anything.
 - Photos: users send distinct 1280x960 JPEGs (the size Telegram delivers) from a pool made
   up front; Telegram's re-encoding of each pool image into photo sizes is done once up front
   too (`PreEncodedFiles`), so neither image generation nor Telegram's work is timed.
-- Everything (sandbox, bot, people) shares one process and event loop; photo ingest and
-  SQLite run in worker threads.
 
 Figures only: speed is never asserted. A report or photo missing from the database, or a
 person whose flow broke, is a correctness failure: printed loudly, and the exit status is 1.
@@ -39,21 +55,23 @@ import argparse
 import asyncio
 import contextlib
 import io
-import logging
+import json
 import math
+import os
+import pstats
 import random
+import resource
 import shutil
 import statistics
 import sys
 import tempfile
 import time
-import traceback
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -63,34 +81,43 @@ from PIL import Image, ImageChops
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import psycopg
+from flow_bot import (
+    ECHO_BUTTON,
+    LOCATION_REPLY,
+    PHOTO_REPLY,
+    PRESSED,
+    LogTally,
+    Snapshot,
+    install_tally,
+)
 from photo_ingest import photo_like_jpeg, timings_ms
-from sqlalchemy import event, func, select
-from sqlalchemy.engine import Engine, make_url
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 import migrations
-from bot.app import build_application, start_polling, stop_polling
 from bot.demo import load_demo_data
-from core.context import DampinganApplication
 from core.settings import Settings
 from models.agencies import Agency, active_villages
-from models.db import make_engine, make_sessionmaker
+from models.db import UPDATES_IN_FLIGHT, make_engine, make_sessionmaker
 from models.reports import Photo, Report, ReportActivity, ReportStatus
 from models.users import Role, User
 from sandbox import ChatEvent, Sandbox, SandboxUser
 from sandbox.files import FileStore, encode_photo_sizes
-from sandbox.testing import application_builder, polling
 from services.photos import PhotoStore
 
 JSONDict = dict[str, Any]
 
+BOT_SCRIPT = Path(__file__).resolve().with_name("flow_bot.py")
 TOKEN = "123456789:BENCH-token-for-the-sandbox"
 ADMIN_ID = 1001
 FIRST_STAFF_ID = 700_001
 PHOTO_SIZE = (1280, 960)
 POOL_SIZE = 30
 MAX_PHOTOS = 10  # per activity in the form, and per album on Telegram
+FAIR_PHOTOS = 10  # the album of each album sender in the fairness run
+LIFTED_CHAT_RATE = 100.0  # the most DAMPINGAN_CHAT_SEND_RATE allows
+ALBUM_TIMEOUT_FACTOR = 3  # an album may take this many step time-outs
+MiB = 1024 * 1024
 TZ = ZoneInfo("Asia/Jakarta")
 
 # What every staff member answers, with the button texts of tests/e2e/test_report.py.
@@ -108,6 +135,16 @@ STEPS = (
     "description", "photos", "done", "continue", "location", "send",
 )  # fmt: skip
 
+# Phases (names are also the labels of the bots' log records).
+RUN1 = "run 1: whole flow"
+RUN2_BEFORE = "run 2: text and taps up to the photos"
+RUN2_PHOTOS = "run 2: albums"
+RUN2_AFTER = "run 2: text and taps after the photos"
+FAIR_SETUP = "fairness: album senders reach the photo question"
+FAIR_ALBUMS = "fairness: text people while others send albums"
+FAIR_QUIET = "fairness: text people, no albums"
+FAIR_FINISH = "fairness: album senders finish their reports"
+
 
 def log(line: str) -> None:
     """Progress, on stderr so that stdout holds the figures only."""
@@ -118,6 +155,12 @@ def percentile(values: Sequence[float], q: float) -> float:
     """Nearest-rank percentile (as photo_ingest.p95): a value that was actually measured."""
     ordered = sorted(values)
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+def rss_now() -> int:
+    """This process's resident set size, bytes."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
 # --- photos ----------------------------------------------------------------------------
@@ -227,8 +270,9 @@ class Arrivals:
         timeout: float,  # noqa: ASYNC109
         until: Callable[[JSONDict], bool] | None = None,
     ) -> tuple[JSONDict, float]:
-        """The next new bot message, or (with `until`) the first matching one in its current
-        state; with the moment it got that state. Messages up to it count as seen."""
+        """The next new bot message, or (with `until`) the first new one that matches in its
+        current state (an edited status message counts once it matches); with the moment it
+        got that state. Messages up to it count as seen."""
         event = self._events.setdefault(user.chat_id, asyncio.Event())
         cursor = self._cursor.get(user.chat_id, 0)
         try:
@@ -236,7 +280,7 @@ class Arrivals:
                 while True:
                     for message in user.inbox:
                         message_id = message["message_id"]
-                        if until is None and message_id <= cursor:
+                        if message_id <= cursor:
                             continue
                         if until is None or until(message):
                             self._cursor[user.chat_id] = max(cursor, message_id)
@@ -251,33 +295,44 @@ class Arrivals:
             ) from None
 
 
+@dataclass(frozen=True)
+class Timed:
+    """One step of one person: how long the bot took to answer it."""
+
+    phase: str
+    step: str
+    seconds: float
+    started: float  # perf_counter
+
+
 @dataclass
 class Person:
-    """One simulated member of staff: acts, and times each step until the bot's answer."""
+    """One simulated member of staff: acts, and times each step until the bot's answer.
+
+    The same person goes through every phase of a bot's run; `phase` labels what they do."""
 
     user: SandboxUser
     arrivals: Arrivals
+    index: int
     timeout: float
-    latencies: dict[str, float] = field(default_factory=dict)
-    messages: int = 0  # texts, taps and the location
-    photos: int = 0
+    timings: list[Timed] = field(default_factory=list)
+    updates: Counter[str] = field(default_factory=Counter)  # sent, by phase
+    phase: str = ""
     step: str = ""
-    finished: bool = False
-
-    @property
-    def updates(self) -> int:
-        return self.messages + self.photos
+    last: JSONDict = field(default_factory=dict)  # the bot's message the next tap goes to
+    broken: bool = False  # a flow failed: the person takes no part in later phases
+    rounds: int = 0  # fairness: rounds of text steps done while albums were sent
 
     async def text(self, step: str, text: str, expect: str) -> JSONDict:
         self.step, start = step, time.perf_counter()
         await self.user.send_text(text)
-        self.messages += 1
+        self.updates[self.phase] += 1
         return await self._answer(start, expect)
 
     async def tap(self, step: str, message: JSONDict, button: str, expect: str) -> JSONDict:
         self.step, start = step, time.perf_counter()
         answered = self._press(message, button)
-        self.messages += 1
+        self.updates[self.phase] += 1
         answer = await self._answer(start, expect)
         # Both bots answer the query before they send their message.
         if not answered.is_set():
@@ -311,173 +366,576 @@ class Person:
     async def location(self, step: str, expect: str) -> JSONDict:
         self.step, start = step, time.perf_counter()
         await self.user.send_location(LATITUDE, LONGITUDE, horizontal_accuracy=ACCURACY)
-        self.messages += 1
+        self.updates[self.phase] += 1
         return await self._answer(start, expect, skip_others=True)
 
-    async def album(self, step: str, images: Sequence[bytes], expect: str) -> JSONDict:
+    async def album(
+        self, step: str, images: Sequence[bytes], expect: str, *, replies: int = 1
+    ) -> JSONDict:
+        """Sends the photos as one album; done when `replies` answers containing `expect`
+        came (the first new message that contains it, edits applied, when `replies` is 1)."""
         self.step, start = step, time.perf_counter()
         if len(images) == 1:
             await self.user.send_photo(images[0])  # an album needs two
         else:
             await self.user.send_album(list[bytes | Path](images))
-        self.photos += len(images)
-        return await self._answer(start, expect, skip_others=True)
+        self.updates[self.phase] += len(images)
+        timeout = self.timeout * ALBUM_TIMEOUT_FACTOR
+        if replies == 1:
+            return await self._answer(start, expect, skip_others=True, timeout=timeout)
+        for _ in range(replies):
+            message, at = await self._wait(expect, skip_others=False, timeout=timeout)
+        self._record(start, at)
+        return message
 
-    async def burst(self, step: str, texts: Sequence[str]) -> JSONDict:
-        """Several texts at once (the echo bot's album); done when all were echoed."""
-        self.step, start = step, time.perf_counter()
-        for text in texts:
-            await self.user.send_text(text)
-            self.messages += 1
-        replies = [await self._answer(start, "") for _ in texts]
-        if sorted(r.get("text", "") for r in replies) != sorted(texts):
-            raise FlowError(f"{step}: echoes {[r.get('text') for r in replies]} for {texts}")
-        return replies[-1]
+    async def _answer(
+        self,
+        start: float,
+        expect: str,
+        *,
+        skip_others: bool = False,
+        timeout: float | None = None,  # noqa: ASYNC109
+    ) -> JSONDict:
+        message, at = await self._wait(expect, skip_others=skip_others, timeout=timeout)
+        self._record(start, at)
+        return message
 
-    async def _answer(self, start: float, expect: str, *, skip_others: bool = False) -> JSONDict:
+    async def _wait(
+        self,
+        expect: str,
+        *,
+        skip_others: bool,
+        timeout: float | None,  # noqa: ASYNC109
+    ) -> tuple[JSONDict, float]:
         until = (lambda m: expect in m.get("text", "")) if skip_others else None
-        message, at = await self.arrivals.wait(self.user, self.timeout, until)
+        message, at = await self.arrivals.wait(self.user, timeout or self.timeout, until)
         if expect not in message.get("text", ""):
             raise FlowError(f"expected {expect!r}, the bot answered {message.get('text')!r}")
-        self.latencies[self.step] = max(self.latencies.get(self.step, 0.0), at - start)
-        return message
+        return message, at
+
+    def _record(self, start: float, at: float) -> None:
+        self.timings.append(Timed(self.phase, self.step, at - start, start))
 
 
 def inline_buttons(user: SandboxUser, message: JSONDict) -> list[str]:
     return [text for row in user.button_texts(message["message_id"]) for text in row]
 
 
-async def report_flow(person: Person, images: Sequence[bytes], index: int) -> None:
+# --- what each bot is told -------------------------------------------------------------
+
+
+class Script:
+    """The steps of a report as one bot takes them, in the parts the phases use."""
+
+    name = ""
+
+    async def to_photos(self, p: Person) -> None:
+        """/lapor and every text and tap step up to the photo question."""
+        raise NotImplementedError
+
+    async def album(self, p: Person, images: Sequence[bytes]) -> None:
+        raise NotImplementedError
+
+    async def after_photos(self, p: Person, photos: int) -> None:
+        """Done, continue, location, send."""
+        raise NotImplementedError
+
+    async def cancel(self, p: Person) -> None:
+        raise NotImplementedError
+
+    async def whole(self, p: Person, images: Sequence[bytes]) -> None:
+        await self.to_photos(p)
+        await self.album(p, images)
+        await self.after_photos(p, len(images))
+
+
+class DampinganScript(Script):
     """One full report, every step of the form, as tests/e2e/test_report.py does it."""
-    p, k = person, len(images)
-    ask_village = await p.text("lapor", "/lapor", "Desa/kelurahan mana")
-    villages = [b for b in inline_buttons(p.user, ask_village) if b != BACK]
-    ask_date = await p.tap("village", ask_village, villages[index % len(villages)], "Tanggal")
-    today = inline_buttons(p.user, ask_date)[0]
-    ask_strategy = await p.tap("date", ask_date, today, "Strategi mana")
-    ask_activity = await p.tap("strategy", ask_strategy, STRATEGY, "Kegiatan apa")
-    await p.tap("activity", ask_activity, ACTIVITY, "keluarga (KK)")
-    await p.text("households", HOUSEHOLDS, "orang/jiwa")
-    await p.text("people", PEOPLE, "Uraikan")
-    await p.text("description", DESCRIPTION, "Kirim foto")
-    status = await p.album("photos", images, f"{k} foto diterima")
-    ask_more = await p.tap("done", status, f"✅ Selesai ({k} foto)", "kegiatan lain")
-    await p.tap("continue", ask_more, CONTINUE, "Bagikan lokasi")
-    summary = await p.location("location", "Periksa laporan")
-    await p.tap("send", summary, SEND, "Laporan terkirim")
+
+    name = "Dampingan"
+
+    async def to_photos(self, p: Person) -> None:
+        ask_village = await p.text("lapor", "/lapor", "Desa/kelurahan mana")
+        villages = [b for b in inline_buttons(p.user, ask_village) if b != BACK]
+        village = villages[p.index % len(villages)]
+        ask_date = await p.tap("village", ask_village, village, "Tanggal")
+        today = inline_buttons(p.user, ask_date)[0]
+        ask_strategy = await p.tap("date", ask_date, today, "Strategi mana")
+        ask_activity = await p.tap("strategy", ask_strategy, STRATEGY, "Kegiatan apa")
+        await p.tap("activity", ask_activity, ACTIVITY, "keluarga (KK)")
+        await p.text("households", HOUSEHOLDS, "orang/jiwa")
+        await p.text("people", PEOPLE, "Uraikan")
+        p.last = await p.text("description", DESCRIPTION, "Kirim foto")
+
+    async def album(self, p: Person, images: Sequence[bytes]) -> None:
+        # One status message per album, edited as photos come; done when it counts them all.
+        p.last = await p.album("photos", images, f"{len(images)} foto diterima")
+
+    async def after_photos(self, p: Person, photos: int) -> None:
+        ask_more = await p.tap("done", p.last, f"✅ Selesai ({photos} foto)", "kegiatan lain")
+        await p.tap("continue", ask_more, CONTINUE, "Bagikan lokasi")
+        summary = await p.location("location", "Periksa laporan")
+        await p.tap("send", summary, SEND, "Laporan terkirim")
+
+    async def cancel(self, p: Person) -> None:
+        await p.text("cancel", "/batal", "dibatalkan")
 
 
-async def echo_flow(person: Person, photos: int) -> None:
-    """The same kinds of updates in the same order: texts where Dampingan gets texts, a
-    location or photos; taps where it gets taps."""
-    p = person
-    reply = await p.text("lapor", "/lapor", "/lapor")
-    for step in ("village", "date", "strategy", "activity"):
-        reply = await p.tap(step, reply, ECHO_BUTTON, PRESSED)
-    await p.text("households", HOUSEHOLDS, HOUSEHOLDS)
-    await p.text("people", PEOPLE, PEOPLE)
-    await p.text("description", DESCRIPTION, DESCRIPTION)
-    reply = await p.burst("photos", [f"foto {i + 1}" for i in range(photos)])
-    reply = await p.tap("done", reply, ECHO_BUTTON, PRESSED)
-    reply = await p.tap("continue", reply, ECHO_BUTTON, PRESSED)
-    reply = await p.text("location", "lokasi", "lokasi")
-    await p.tap("send", reply, ECHO_BUTTON, PRESSED)
+class EchoScript(Script):
+    """The same kinds of updates in the same order: texts where Dampingan gets texts, taps
+    where it gets taps, the same albums and the same location."""
+
+    name = "echo"
+
+    async def to_photos(self, p: Person) -> None:
+        reply = await p.text("lapor", "/lapor", "/lapor")
+        for step in ("village", "date", "strategy", "activity"):
+            reply = await p.tap(step, reply, ECHO_BUTTON, PRESSED)
+        await p.text("households", HOUSEHOLDS, HOUSEHOLDS)
+        await p.text("people", PEOPLE, PEOPLE)
+        p.last = await p.text("description", DESCRIPTION, DESCRIPTION)
+
+    async def album(self, p: Person, images: Sequence[bytes]) -> None:
+        p.last = await p.album("photos", images, PHOTO_REPLY, replies=len(images))
+
+    async def after_photos(self, p: Person, photos: int) -> None:
+        reply = await p.tap("done", p.last, ECHO_BUTTON, PRESSED)
+        reply = await p.tap("continue", reply, ECHO_BUTTON, PRESSED)
+        reply = await p.location("location", LOCATION_REPLY)
+        await p.tap("send", reply, ECHO_BUTTON, PRESSED)
+
+    async def cancel(self, p: Person) -> None:
+        await p.text("cancel", "/batal", "/batal")
 
 
-# --- running many people at once -------------------------------------------------------
+# --- the bot in its own process --------------------------------------------------------
 
 
 @dataclass
-class Run:
-    """What one bot did under the crowd."""
+class Final:
+    """What the bot process says when it stops."""
+
+    snapshot: Snapshot
+    problems: list[tuple[int, str]]  # log warnings and errors: (count, line)
+    pauses_429: int  # the rate limiter's 429 pauses
+    retries: int  # the rate limiter's retries of 5xx, time-outs and network errors
+
+
+class BotProcess:
+    """bench/flow_bot.py running one bot; asked for its counters between phases."""
+
+    def __init__(self, process: asyncio.subprocess.Process, ready: JSONDict) -> None:
+        self.process = process
+        self.pid: int = ready["pid"]
+        self.start_up: float = ready["ready"]  # seconds from the script's start to polling
+        self.settings: JSONDict = ready["settings"]
+
+    @classmethod
+    async def start(cls, config: JSONDict) -> BotProcess:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(BOT_SCRIPT),
+            json.dumps(config),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            limit=64 * MiB,
+        )
+        return cls(process, await cls._read(process))
+
+    @staticmethod
+    async def _read(process: asyncio.subprocess.Process) -> JSONDict:
+        assert process.stdout is not None
+        line = await process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the bot process ended (status {await process.wait()})")
+        answer: JSONDict = json.loads(line)
+        if "error" in answer:
+            raise RuntimeError(f"the bot process failed:\n{answer['error']}")
+        return answer
+
+    async def _ask(self, command: JSONDict) -> JSONDict:
+        assert self.process.stdin is not None
+        self.process.stdin.write((json.dumps(command) + "\n").encode())
+        await self.process.stdin.drain()
+        return await self._read(self.process)
+
+    async def snapshot(self, phase: str, *, collect: bool = False) -> Snapshot:
+        """The bot's counters once it holds no update; `phase` labels its log from now on;
+        `collect` runs a garbage collection before memory is read (after the CPU time)."""
+        answer = await self._ask({"cmd": "snapshot", "phase": phase, "collect": collect})
+        return Snapshot.from_json(answer["snapshot"])
+
+    async def stop(self) -> Final:
+        answer = await self._ask({"cmd": "stop"})
+        await self.process.wait()
+        return Final(
+            Snapshot.from_json(answer["snapshot"]),
+            [(count, line) for count, line in answer["problems"]],
+            answer["pauses_429"],
+            answer["retries"],
+        )
+
+    def kill(self) -> None:
+        if self.process.returncode is None:
+            self.process.kill()
+
+
+# --- phases ----------------------------------------------------------------------------
+
+
+@dataclass
+class Cost:
+    """What the bot spent on some updates: the figures of a phase, or of several."""
+
+    updates: int = 0
+    wall: float = 0.0
+    cpu: float = 0.0  # seconds, the bot process
+    statements: int = 0
+    commits: int = 0
+    calls: Counter[str] = field(default_factory=Counter)  # API calls by method
+    latencies: list[float] = field(default_factory=list)
+
+    def __add__(self, other: Cost) -> Cost:
+        return Cost(
+            self.updates + other.updates,
+            self.wall + other.wall,
+            self.cpu + other.cpu,
+            self.statements + other.statements,
+            self.commits + other.commits,
+            self.calls + other.calls,
+            self.latencies + other.latencies,
+        )
+
+    @property
+    def rate(self) -> float:
+        return self.updates / self.wall if self.wall else 0.0
+
+    def per_update(self, amount: float) -> float:
+        return amount / self.updates if self.updates else 0.0
+
+
+@dataclass
+class Phase:
+    """A crowd of people doing one part of the flow at the same time."""
 
     name: str
     people: list[Person]
-    wall: float = 0.0
+    before: Snapshot
+    after: Snapshot | None = None
+    started: float = 0.0  # perf_counter
+    wall: float = 0.0  # from the start to the last answer
+    finished: int = 0  # people whose flow went through
     failures: list[str] = field(default_factory=list)
-    statements: int = 0  # SQL statements executed by anyone during the run
+    calls: Counter[str] = field(default_factory=Counter)  # API calls, getUpdates aside
+    failed: Counter[str] = field(default_factory=Counter)  # failed calls by error
 
     @property
     def updates(self) -> int:
-        return sum(p.updates for p in self.people)
+        return sum(p.updates[self.name] for p in self.people)
+
+    def timings(self, step: str | None = None) -> list[Timed]:
+        return [
+            t
+            for p in self.people
+            for t in p.timings
+            if t.phase == self.name and (step is None or t.step == step)
+        ]
 
     def latencies(self, step: str | None = None) -> list[float]:
-        return [
-            seconds
-            for p in self.people
-            for name, seconds in p.latencies.items()
-            if step is None or name == step
-        ]
+        return [t.seconds for t in self.timings(step)]
+
+    @property
+    def cost(self) -> Cost:
+        after = self.after or self.before
+        return Cost(
+            self.updates,
+            self.wall,
+            after.cpu - self.before.cpu,
+            after.statements - self.before.statements,
+            after.commits - self.before.commits,
+            Counter(self.calls),
+            self.latencies(),
+        )
+
+
+@dataclass
+class StartUp:
+    seconds: float  # from starting the bot's process to a quiet sandbox
+    in_process: float  # in the bot process, from its first line to polling
+    calls: Counter[str]
+
+
+@dataclass
+class BotRun:
+    """Everything one bot did, phase by phase, in its own process."""
+
+    script: Script
+    sandbox: Sandbox
+    bot: BotProcess
+    run_timeout: float
+    people: list[Person] = field(default_factory=list)
+    phases: dict[str, Phase] = field(default_factory=dict)
+    start_up: StartUp | None = None
+    memory: list[tuple[str, Snapshot]] = field(default_factory=list)
+    final: Final | None = None
+    fairness: Fairness | None = None
+    parent_cpu: float = 0.0  # this process (sandbox and people) while the bot ran
+    parent_rss: tuple[int, int] = (0, 0)  # this process: after the runs, peak
+
+    @property
+    def failures(self) -> list[str]:
+        return [f"{name}: {line}" for name, ph in self.phases.items() for line in ph.failures]
+
+    def cost(self, *names: str) -> Cost:
+        total = Cost()
+        for name in names:
+            if name in self.phases:
+                total = total + self.phases[name].cost
+        return total
+
+    async def remember_memory(self, label: str) -> None:
+        self.memory.append((label, await self.bot.snapshot("between phases", collect=True)))
+
+
+async def run_phase(
+    run: BotRun, name: str, people: Sequence[Person], flow: Callable[[Person], Awaitable[None]]
+) -> Phase:
+    """Everyone in `people` (who has not failed before) does `flow` at the same time."""
+    active = [p for p in people if not p.broken]
+    for p in active:
+        p.phase = name
+    phase = Phase(name, active, await run.bot.snapshot(name))
+    run.phases[name] = phase
+    log(f"{run.script.name}: {name} ({len(active)} people)")
+    since = time.time()
+    phase.started = time.perf_counter()
+    await crowd(run.script.name, phase, flow, run.run_timeout)
+    # The bot's work after its last answer (e.g. recording that the question was asked)
+    # belongs to this phase: the bot process waits until it holds no update.
+    with contextlib.suppress(TimeoutError):
+        await run.sandbox.settle(quiet=0.3, timeout=30)
+    phase.after = await run.bot.snapshot("between phases")
+    phase.calls, phase.failed = api_stats(run.sandbox, since, time.time())
+    return phase
 
 
 async def crowd(
-    run: Run, flows: Sequence[Awaitable[None]], run_timeout: float, progress_every: float = 15.0
+    bot: str,
+    phase: Phase,
+    flow: Callable[[Person], Awaitable[None]],
+    run_timeout: float,
+    progress_every: float = 15.0,
 ) -> None:
     """Runs every person's flow at the same time; a broken flow is recorded, not raised."""
+    done: list[Person] = []
 
-    async def guarded(person: Person, flow: Awaitable[None]) -> None:
+    async def guarded(person: Person) -> None:
         try:
-            await flow
-            person.finished = True
+            await flow(person)
+            done.append(person)
         except Exception as exc:
             # Recorded and counted as a failure; the other people carry on.
+            person.broken = True
             kind = "" if isinstance(exc, FlowError) else f"{type(exc).__name__}: "
-            run.failures.append(f"user {person.user.id} at step {person.step!r}: {kind}{exc}")
+            phase.failures.append(f"user {person.user.id} at step {person.step!r}: {kind}{exc}")
 
     async def progress() -> None:
         while True:
             await asyncio.sleep(progress_every)
-            done = sum(p.finished for p in run.people)
-            log(f"{run.name}: {done}/{len(run.people)} done, {run.updates} updates sent")
+            log(f"{bot}: {len(done)}/{len(phase.people)} done, {phase.updates} updates sent")
 
     reporter = asyncio.create_task(progress())
     start = time.perf_counter()
     try:
         async with asyncio.timeout(run_timeout):
-            await asyncio.gather(*(guarded(p, f) for p, f in zip(run.people, flows, strict=True)))
+            await asyncio.gather(*(guarded(p) for p in phase.people))
     except TimeoutError:
-        stuck = [p for p in run.people if not p.finished]
-        run.failures.extend(
-            f"user {p.user.id} at step {p.step!r}: not done within {run_timeout:.0f} s"
-            for p in stuck
-        )
+        for p in phase.people:
+            if p not in done and not p.broken:
+                p.broken = True
+                phase.failures.append(
+                    f"user {p.user.id} at step {p.step!r}: not done within {run_timeout:.0f} s"
+                )
     finally:
-        run.wall = time.perf_counter() - start
+        phase.wall = time.perf_counter() - start
+        phase.finished = len(done)
         reporter.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await reporter
 
 
-# --- the bot's log ---------------------------------------------------------------------
+def api_stats(sandbox: Sandbox, since: float, until: float) -> tuple[Counter[str], Counter[str]]:
+    """The bot's API calls in [since, until) (getUpdates aside), and those that failed."""
+    calls: Counter[str] = Counter()
+    failed: Counter[str] = Counter()
+    for request in sandbox.requests:
+        if request.method == "getUpdates" or not since <= request.time < until:
+            continue
+        calls[request.method] += 1
+        if not request.ok:
+            description = (request.response or {}).get("description", "?")
+            failed[f"{request.method} {request.status} {description}"] += 1
+    return calls, failed
 
 
-class LogTally(logging.Handler):
-    """Counts warnings and errors by phase and message, keeping one example of each."""
+# --- the runs --------------------------------------------------------------------------
 
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.phase = "setup"
-        self.counts: Counter[tuple[str, str, str, str]] = Counter()
-        self.examples: dict[tuple[str, str, str, str], str] = {}
 
-    def emit(self, record: logging.LogRecord) -> None:
-        key = (self.phase, record.levelname, record.name, str(record.msg))
-        self.counts[key] += 1
-        if key not in self.examples:
-            text = record.getMessage()
-            if record.exc_info and record.exc_info[1] is not None:
-                # The exception first: the message may hold a long repr of the update.
-                error, trace = record.exc_info[1], traceback.extract_tb(record.exc_info[2])
-                where = f" at {Path(trace[-1].filename).name}:{trace[-1].lineno}" if trace else ""
-                text = f"{type(error).__name__}: {error}{where} <- {text}"
-            self.examples[key] = text[:300]
+def open_chats(sandbox: Sandbox, count: int) -> list[SandboxUser]:
+    """The staff's chats with the bot, opened before (registered staff have used the bot), so
+    that the menus set at start-up reach them as they would on Telegram."""
+    users = [sandbox.user(FIRST_STAFF_ID + i, f"Staff{i + 1}") for i in range(count)]
+    for user in users:
+        user.started = True
+    return users
 
-    def lines(self) -> list[str]:
-        return [
-            f"{count:5d} x {phase}: {level} {name}: {self.examples[key]}"
-            for key, count in self.counts.most_common()
-            for phase, level, name, _ in [key]
-        ]
+
+def album_of(pool: Sequence[bytes], person: Person, k: int) -> list[bytes]:
+    """K distinct images (within the album), rotating through the pool."""
+    return [pool[(person.index * k + j) % len(pool)] for j in range(k)]
+
+
+def bot_config(args: argparse.Namespace, script: Script, api_url: str, db_url: str) -> JSONDict:
+    if isinstance(script, EchoScript):
+        return {"bot": "echo", "token": TOKEN, "api_url": api_url}
+    profile: JSONDict = {}
+    if args.profile is not None:
+        profile = {"profile": str(args.profile), "profile_phases": [RUN2_BEFORE, RUN2_AFTER]}
+    settings: JSONDict = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": api_url,
+        "DATABASE_URL": db_url,
+        "DAMPINGAN_DATA_DIR": str(args.data_dir),
+        "DAMPINGAN_ADMIN_IDS": str(ADMIN_ID),
+        # Weekly reminders and digests (and their catch-up at start, which depends on the
+        # day of the week) would reach the staff's chats in the middle of their reports.
+        "DAMPINGAN_SCHEDULED_JOBS": False,
+    }
+    if args.send_rate is not None:
+        settings["DAMPINGAN_SEND_RATE"] = args.send_rate
+    if args.chat_send_rate is not None:
+        settings["DAMPINGAN_CHAT_SEND_RATE"] = args.chat_send_rate
+    return {"bot": "dampingan", "settings": settings, **profile}
+
+
+async def run_bot(
+    args: argparse.Namespace,
+    script: Script,
+    db_url: str,
+    pool: Sequence[bytes],
+    files: FileStore,
+    tally: LogTally,
+) -> BotRun:
+    """One bot in its own process against its own sandbox: run 1, run 2 and (Dampingan)
+    the fairness run."""
+    async with Sandbox(token=TOKEN, strict=False, flood_limits=False) as sandbox:
+        sandbox.files = files
+        users = open_chats(sandbox, args.users)
+        tally.phase = f"{script.name}: start-up"
+        cpu, started = time.process_time(), time.perf_counter()
+        bot = await BotProcess.start(bot_config(args, script, sandbox.url, db_url))
+        try:
+            try:
+                await sandbox.settle(quiet=1.0, timeout=60)
+            except TimeoutError:
+                log("the bot was still busy a minute after start-up; starting the run anyway")
+            run = BotRun(script, sandbox, bot, args.run_timeout)
+            calls = Counter(r.method for r in sandbox.requests if r.method != "getUpdates")
+            run.start_up = StartUp(time.perf_counter() - started, bot.start_up, calls)
+            await run.remember_memory("after start-up")
+            arrivals = Arrivals(sandbox)
+            for user in users:
+                arrivals.mark_read(user)
+            run.people = [
+                Person(user, arrivals, i, args.step_timeout) for i, user in enumerate(users)
+            ]
+            k = args.photos
+            tally.phase = f"{script.name}: runs"
+            await run_phase(run, RUN1, run.people, lambda p: script.whole(p, album_of(pool, p, k)))
+            await run.remember_memory("after run 1")
+            await run_phase(run, RUN2_BEFORE, run.people, script.to_photos)
+            await run_phase(
+                run, RUN2_PHOTOS, run.people, lambda p: script.album(p, album_of(pool, p, k))
+            )
+            await run_phase(run, RUN2_AFTER, run.people, lambda p: script.after_photos(p, k))
+            await run.remember_memory("after run 2")
+            if not args.no_fairness and isinstance(script, DampinganScript):
+                run.fairness = await fairness(run, script, pool)
+                await run.remember_memory("after the fairness run")
+            tally.phase = f"{script.name}: stopping"
+            run.final = await bot.stop()
+            run.parent_cpu = time.process_time() - cpu
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+            run.parent_rss = (rss_now(), peak)
+            return run
+        finally:
+            bot.kill()
+
+
+@dataclass
+class Fairness:
+    """Text and tap steps of people who send no photos, with and without others' albums."""
+
+    albums: int  # people sending an album
+    texts: int  # people doing text and tap steps only
+    albums_done: float  # seconds from the start of the phase to the last album counted
+    during: list[float]  # latencies of the text steps begun before that
+    after: list[float]  # latencies of the text steps of the same rounds begun after it
+
+
+async def fairness(run: BotRun, script: Script, pool: Sequence[bytes]) -> Fairness:
+    """Half the people send albums while the other half do text steps; then the same text
+    steps with nobody sending albums (see the module docstring)."""
+    senders = [p for p in run.people[::2] if not p.broken]
+    texters = [p for p in run.people[1::2] if not p.broken]
+    is_sender = {p.user.id for p in senders}
+    await run_phase(run, FAIR_SETUP, senders, script.to_photos)
+    albums_done = asyncio.Event()
+    pending = {p.user.id for p in senders if not p.broken}
+    if not pending:
+        albums_done.set()
+    done_at = 0.0
+
+    async def send_album(p: Person) -> None:
+        nonlocal done_at
+        try:
+            await script.album(p, album_of(pool, p, FAIR_PHOTOS))
+        finally:
+            pending.discard(p.user.id)
+            if not pending and not albums_done.is_set():
+                done_at = time.perf_counter()
+                albums_done.set()
+
+    async def text_rounds(p: Person) -> None:
+        # At least one round; another as long as albums are still being counted.
+        while True:
+            await script.to_photos(p)
+            await script.cancel(p)
+            p.rounds += 1
+            if albums_done.is_set():
+                return
+
+    async def with_albums(p: Person) -> None:
+        await (send_album(p) if p.user.id in is_sender else text_rounds(p))
+
+    busy = await run_phase(run, FAIR_ALBUMS, senders + texters, with_albums)
+
+    async def same_rounds(p: Person) -> None:
+        for _ in range(p.rounds):
+            await script.to_photos(p)
+            await script.cancel(p)
+
+    await run_phase(run, FAIR_QUIET, texters, same_rounds)
+    await run_phase(run, FAIR_FINISH, senders, lambda p: script.after_photos(p, FAIR_PHOTOS))
+    texts = [t for t in busy.timings() if t.step != "photos"]
+    end = done_at or time.perf_counter()
+    return Fairness(
+        len(senders),
+        len(texters),
+        end - busy.started,
+        [t.seconds for t in texts if t.started < end],
+        [t.seconds for t in texts if t.started >= end],
+    )
 
 
 # --- the database ----------------------------------------------------------------------
@@ -574,181 +1032,16 @@ async def count_stored(db_url: str) -> Stored:
         await engine.dispose()
 
 
-# --- the two bots ----------------------------------------------------------------------
-
-ECHO_BUTTON, PRESSED = "OK", "pressed"
-ECHO_KEYBOARD = InlineKeyboardMarkup([[InlineKeyboardButton(ECHO_BUTTON, callback_data="ok")]])
-
-
-async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Sends the text back, with a button to tap next."""
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    await message.reply_text(message.text, reply_markup=ECHO_KEYBOARD)
-
-
-async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Answers the tap and says so, with a button to tap next."""
-    query, message = update.callback_query, update.effective_message
-    assert query is not None and message is not None
-    await query.answer()
-    await message.reply_text(PRESSED, reply_markup=ECHO_KEYBOARD)
-
-
-@dataclass
-class ApiStats:
-    calls: Counter[str]
-    failed: Counter[str]
-    sandbox_errors: int
-
-
-def api_stats(sandbox: Sandbox, since: float) -> ApiStats:
-    """The bot's API calls during the run (getUpdates aside), and those that failed."""
-    calls: Counter[str] = Counter()
-    failed: Counter[str] = Counter()
-    for request in sandbox.requests:
-        if request.method == "getUpdates" or request.time < since:
-            continue
-        calls[request.method] += 1
-        if not request.ok:
-            description = (request.response or {}).get("description", "?")
-            failed[f"{request.method} {request.status} {description}"] += 1
-    return ApiStats(calls, failed, len(sandbox.errors))
-
-
-@dataclass
-class StartUp:
-    seconds: float
-    calls: Counter[str]
-    rate_limit: str
-
-
-def rate_limit(app: DampinganApplication) -> str:
-    """The bot's own pacing of its API calls, as configured in bot/app.py."""
-    limiter = app.bot.rate_limiter
-    if limiter is None:
-        return "none"
-    # AIORateLimiter keeps its overall aiolimiter.AsyncLimiter privately; read it for display.
-    overall = getattr(limiter, "_base_limiter", None)
-    rate, period = getattr(overall, "max_rate", None), getattr(overall, "time_period", None)
-    shown = f" overall {rate:g} per {period:g} s" if rate and period else ""
-    return f"{type(limiter).__name__}{shown}"
-
-
-@contextlib.contextmanager
-def counting_statements(run: Run) -> Iterator[None]:
-    def count(*_: object) -> None:
-        run.statements += 1
-
-    event.listen(Engine, "before_cursor_execute", count)
-    try:
-        yield
-    finally:
-        event.remove(Engine, "before_cursor_execute", count)
-
-
-def open_chats(sandbox: Sandbox, count: int) -> list[SandboxUser]:
-    """The staff's chats with the bot, opened before (registered staff have used the bot), so
-    that the menus set at start-up reach them as they would on Telegram."""
-    users = [sandbox.user(FIRST_STAFF_ID + i, f"Staff{i + 1}") for i in range(count)]
-    for user in users:
-        user.started = True
-    return users
-
-
-def people(sandbox: Sandbox, users: Sequence[SandboxUser], step_timeout: float) -> list[Person]:
-    arrivals = Arrivals(sandbox)
-    for user in users:
-        arrivals.mark_read(user)
-    return [Person(user, arrivals, step_timeout) for user in users]
-
-
-async def start_up_done(app: DampinganApplication, sandbox: Sandbox) -> None:
-    """Waits for the bot's start-up work (the menu refresh): until no job is due within
-    seconds, the jobs have had a moment to begin, and the sandbox was quiet for a second."""
-    queue = app.job_queue
-    assert queue is not None
-    soon = datetime.now(UTC) + timedelta(seconds=5)
-    due = [job.next_t for job in queue.jobs() if job.next_t is not None and job.next_t < soon]
-    wait = (max(due) - datetime.now(UTC)).total_seconds() if due else 0.0
-    await asyncio.sleep(max(wait, 0.0) + 0.5)
-    try:
-        await sandbox.settle(quiet=1.0, timeout=60)
-    except TimeoutError:
-        log("the bot was still busy a minute after start-up; starting the run anyway")
-
-
-async def run_dampingan(
-    args: argparse.Namespace,
-    db_url: str,
-    data_dir: Path,
-    pool: Sequence[bytes],
-    files: FileStore,
-    tally: LogTally,
-) -> tuple[Run, StartUp, ApiStats]:
-    """The real application against its own sandbox, N people reporting at once."""
-    async with Sandbox(token=TOKEN, strict=False, flood_limits=False) as sandbox:
-        sandbox.files = files
-        # A dict, so that this type-checks against versions of Settings without the field.
-        overrides: dict[str, Any] = {}
-        if args.send_rate is not None:
-            overrides["DAMPINGAN_SEND_RATE"] = args.send_rate
-        settings = Settings(
-            _env_file=None,
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            TELEGRAM_API_URL=sandbox.url,
-            DATABASE_URL=db_url,
-            DAMPINGAN_DATA_DIR=data_dir,
-            DAMPINGAN_ADMIN_IDS=str(ADMIN_ID),
-            # Weekly reminders and digests (and their catch-up at start, which depends on the
-            # day of the week) would reach the staff's chats in the middle of their reports.
-            DAMPINGAN_SCHEDULED_JOBS=False,
-            **overrides,
-        )
-        app = build_application(settings)
-        users = open_chats(sandbox, args.users)
-        started = time.perf_counter()
-        await start_polling(app, poll_timeout=1)
-        try:
-            await start_up_done(app, sandbox)
-            start_up = StartUp(
-                time.perf_counter() - started, api_stats(sandbox, 0).calls, rate_limit(app)
-            )
-            run = Run("Dampingan", people(sandbox, users, args.step_timeout))
-            k = args.photos
-            # Distinct images within an album, rotating through the pool.
-            flows = [
-                report_flow(p, [pool[(i * k + j) % len(pool)] for j in range(k)], i)
-                for i, p in enumerate(run.people)
-            ]
-            log(f"Dampingan: {args.users} people start their reports")
-            tally.phase = "run"
-            since = time.time()
-            with counting_statements(run):
-                await crowd(run, flows, args.run_timeout)
-            tally.phase = "after the run"
-            with contextlib.suppress(TimeoutError):
-                await sandbox.settle(quiet=0.3, timeout=30)
-            return run, start_up, api_stats(sandbox, since)
-        finally:
-            await stop_polling(app)
-
-
-async def run_echo(args: argparse.Namespace) -> tuple[Run, ApiStats]:
-    """A bare PTB Application (defaults: updates one at a time) against a fresh sandbox."""
-    async with Sandbox(token=TOKEN, strict=False, flood_limits=False) as sandbox:
-        app = application_builder(sandbox).build()
-        app.add_handler(MessageHandler(filters.TEXT, echo))
-        app.add_handler(CallbackQueryHandler(pressed))
-        async with polling(app):
-            users = open_chats(sandbox, args.users)
-            run = Run("echo", people(sandbox, users, args.step_timeout))
-            log(f"echo: {args.users} people start")
-            since = time.time()
-            await crowd(run, [echo_flow(p, args.photos) for p in run.people], args.run_timeout)
-            with contextlib.suppress(TimeoutError):
-                await sandbox.settle(quiet=0.3, timeout=30)
-            return run, api_stats(sandbox, since)
+def expected_stored(run: BotRun, k: int) -> tuple[int, int]:
+    """Reports and photos the Dampingan run should have left: one report per finished
+    whole flow, run 2 and album sender of the fairness run."""
+    reports = photos = 0
+    for name, per_report in ((RUN1, k), (RUN2_AFTER, k), (FAIR_FINISH, FAIR_PHOTOS)):
+        phase = run.phases.get(name)
+        if phase is not None:
+            reports += phase.finished
+            photos += phase.finished * per_report
+    return reports, photos
 
 
 # --- photo ingest ----------------------------------------------------------------------
@@ -788,119 +1081,314 @@ def latency_columns(values: list[float]) -> str:
     return ms(percentile(values, 0.5)) + ms(percentile(values, 0.95)) + ms(max(values))
 
 
-def print_run_header(run: Run, users: int) -> None:
-    per_person = run.updates / users if users else 0
-    print(f"  wall time        {run.wall:8.1f} s")
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:7.2f}x" if a and b else f"{'-':>8}"
+
+
+def mib(size: int) -> str:
+    return f"{size / MiB:10.0f}"
+
+
+def print_settings(d: BotRun, e: BotRun, args: argparse.Namespace) -> None:
+    s = d.bot.settings
+    fields = Settings.model_fields
+    send_rate, chat_rate = s.get("send_rate"), s.get("chat_send_rate")
+    lifted = args.send_rate is not None and args.chat_send_rate == LIFTED_CHAT_RATE
     print(
-        f"  updates          {run.updates:8d}  ({per_person:.0f} per person)  "
-        f"-> {run.updates / run.wall:.1f} updates/s"
+        f"  processes        each bot in a process of its own (Dampingan pid {d.bot.pid}, echo "
+        f"pid {e.bot.pid}); the sandbox and the people in this one (pid {os.getpid()})"
     )
-
-
-def print_api(stats: ApiStats, updates: int) -> None:
-    total = sum(stats.calls.values())
-    calls = ", ".join(f"{method} {count}" for method, count in stats.calls.most_common())
-    print(f"  API calls        {total:8d}  ({total / max(updates, 1):.2f} per update): {calls}")
-    failed = sum(stats.failed.values())
-    print(f"  failed API calls {failed:8d}")
-    for line, count in stats.failed.most_common(5):
-        print(f"    {count} x {line}")
-    print(f"  sandbox errors   {stats.sandbox_errors:8d}")
-
-
-def print_failures(run: Run) -> None:
-    if not run.failures:
-        return
-    print(f"  !!! {len(run.failures)} of {len(run.people)} people could not finish:")
-    for line in run.failures[:5]:
-        print(f"  !!!   {line}")
-
-
-@dataclass
-class Results:
-    dampingan: Run
-    start_up: StartUp
-    dampingan_api: ApiStats
-    stored: Stored
-    agencies: list[str]
-    echo: Run
-    echo_api: ApiStats
-
-
-async def bench(args: argparse.Namespace, db_url: str, folder: Path, tally: LogTally) -> Results:
-    log(f"loading the demo data and {args.users} staff")
-    agencies = await load_data(db_url, args.users)
-    log(f"making {POOL_SIZE} distinct {PHOTO_SIZE[0]}x{PHOTO_SIZE[1]} photos")
-    pool = await asyncio.to_thread(image_pool, max(POOL_SIZE, args.photos))
-    files = PreEncodedFiles()
-    await asyncio.to_thread(files.prepare, pool)
-    dampingan, start_up, dampingan_api = await run_dampingan(
-        args, db_url, folder / "data", pool, files, tally
+    print(
+        f"  bot rate limiter TelegramRateLimiter: DAMPINGAN_SEND_RATE {send_rate:g} a second "
+        f"overall{' (the default)' if send_rate == fields['send_rate'].default else ''}, "
+        f"DAMPINGAN_CHAT_SEND_RATE {chat_rate:g} a second per chat after a burst of 3"
+        + (
+            " (lifted with --send-rate: the per-chat pace applies to the bot's replies too)"
+            if lifted
+            else " (the default)"
+            if chat_rate == fields["chat_send_rate"].default
+            else ""
+        )
     )
-    stored = await count_stored(db_url)
-    tally.phase = "echo"
-    echo_run, echo_api = await run_echo(args)
-    return Results(dampingan, start_up, dampingan_api, stored, agencies, echo_run, echo_api)
+    print(
+        f"  update slots     {UPDATES_IN_FLIGHT} at once in Dampingan (one at a time per chat); "
+        "the echo bot one update at a time (PTB's default)"
+    )
+    for run in (d, e):
+        assert run.start_up is not None
+        calls = ", ".join(f"{m} {c}" for m, c in run.start_up.calls.most_common())
+        print(
+            f"  start-up         {run.script.name}: {run.start_up.seconds:.1f} s "
+            f"({run.start_up.in_process:.1f} s of it building and starting the application), "
+            f"before the clock: {calls or 'no calls'}"
+        )
 
 
-def print_results(args: argparse.Namespace, r: Results, ingest: Ingest, tally: LogTally) -> None:
+def print_run1(d: BotRun, e: BotRun, args: argparse.Namespace) -> None:
     n, k = args.users, args.photos
-    backend = "PostgreSQL" if args.database else "SQLite"
-    d, e = r.dampingan, r.echo
-    print(
-        f"Dampingan report flow: {n} staff at once, one report each with an album of {k} "
-        f"{PHOTO_SIZE[0]}x{PHOTO_SIZE[1]} photos; {backend}; staff of {', '.join(r.agencies)}"
-    )
-    calls = ", ".join(f"{m} {c}" for m, c in r.start_up.calls.most_common())
-    print(f"  start-up         {r.start_up.seconds:8.1f} s  before the clock: {calls or 'none'}")
-    print(f"  bot rate limiter {r.start_up.rate_limit:>8}")
-    print_run_header(d, n)
+    dp, ep = d.phases[RUN1], e.phases[RUN1]
+    print(f"\nRun 1, the whole flow at once: {n} people, one report each, albums of {k} photos")
+    for phase, name in ((dp, "Dampingan"), (ep, "echo")):
+        print(
+            f"  {name:<16} {phase.wall:6.1f} s, {phase.updates} updates "
+            f"({phase.updates / max(n, 1):.0f} per person) -> {phase.cost.rate:.1f} updates/s"
+        )
     print(
         f"  {'latency per step, ms':<22}{'Dampingan p50':>16}{'p95':>8}{'max':>8}"
         f"{'echo p50':>14}{'p95':>8}{'max':>8}"
     )
     for step in (*STEPS, None):
-        name = step or "all steps"
         print(
-            f"    {name:<20}{latency_columns(d.latencies(step))}      "
-            f"{latency_columns(e.latencies(step))}"
+            f"    {step or 'all steps':<20}{latency_columns(dp.latencies(step))}      "
+            f"{latency_columns(ep.latencies(step))}"
         )
-    ok_reports = r.stored.reports == n
-    ok_photos = r.stored.photos == n * k
-    mark = {True: "ok", False: "!!! MISMATCH"}
-    print(f"  reports stored   {r.stored.reports:8d}  expected {n:d}  {mark[ok_reports]}")
-    print(f"  photos stored    {r.stored.photos:8d}  expected {n * k:d}  {mark[ok_photos]}")
-    print(f"  drafts left      {r.stored.drafts:8d}")
-    print_api(r.dampingan_api, d.updates)
-    per_update = d.statements / max(d.updates, 1)
-    print(f"  SQL statements   {d.statements:8d}  ({per_update:.2f} per update)")
-    print_failures(d)
+    d_all, e_all = dp.latencies(), ep.latencies()
+    if d_all and e_all:
+        print(
+            f"  Dampingan / echo: updates/s {ratio(dp.cost.rate, ep.cost.rate).strip()}, "
+            f"p50 latency {ratio(percentile(d_all, 0.5), percentile(e_all, 0.5)).strip()}, "
+            f"p95 latency {ratio(percentile(d_all, 0.95), percentile(e_all, 0.95)).strip()}"
+        )
 
+
+KINDS = (
+    ("text and tap steps", (RUN2_BEFORE, RUN2_AFTER)),
+    ("photo steps", (RUN2_PHOTOS,)),
+    ("whole flow, in phases", (RUN2_BEFORE, RUN2_PHOTOS, RUN2_AFTER)),
+    ("whole flow, at once", (RUN1,)),
+)
+
+
+def p50_p95(values: list[float]) -> str:
+    if not values:
+        return "-"
+    return f"{percentile(values, 0.5) * 1000:.0f}/{percentile(values, 0.95) * 1000:.0f}"
+
+
+def print_costs(d: BotRun, e: BotRun, args: argparse.Namespace) -> None:
     print(
-        f"Echo baseline: bare PTB Application (defaults: one update at a time), the same {n} "
-        f"people x {e.updates // max(n, 1)} updates (texts and taps)"
+        f"\nPer update, by kind: run 2 in phases of one kind (everyone's text and tap steps up "
+        f"to the photo question, then everyone's album of {args.photos}, then everyone's steps "
+        f"after it); 'at once' is run 1. CPU: the bot's process, every thread."
     )
-    print_run_header(e, n)
-    print_api(r.echo_api, e.updates)
-    print_failures(e)
+    widths = (22, 8, 11, 8, 8, 11, 7, 8, 12, 10)
+    header = (
+        ("", "updates", "updates/s", "", "", "CPU ms", "", "", "p50/p95 ms", ""),
+        ("kind", "each", "Dampingan", "echo", "D/echo", "Dampingan", "echo", "D/echo",
+         "Dampingan", "echo"),
+    )  # fmt: skip
+    for row in header:
+        print(
+            "  "
+            + row[0].ljust(widths[0])
+            + "".join(c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True))
+        )
+    for label, names in KINDS:
+        dc, ec = d.cost(*names), e.cost(*names)
+        d_cpu, e_cpu = dc.per_update(dc.cpu) * 1000, ec.per_update(ec.cpu) * 1000
+        cells = (
+            str(dc.updates), f"{dc.rate:.1f}", f"{ec.rate:.1f}", ratio(dc.rate, ec.rate).strip(),
+            f"{d_cpu:.2f}", f"{e_cpu:.2f}", ratio(d_cpu, e_cpu).strip(),
+            p50_p95(dc.latencies), p50_p95(ec.latencies),
+        )  # fmt: skip
+        print(
+            "  "
+            + label.ljust(widths[0])
+            + "".join(c.rjust(w) for c, w in zip(cells, widths[1:], strict=True))
+        )
+    print(f"  {'':<22}{'SQL':>12}{'commits':>9}{'API calls':>11}")
+    print(
+        f"  {'kind':<22}{'statements':>12}{'':>9}{'Dampingan':>11}{'echo':>7}"
+        "  Dampingan's by method"
+    )
+    for label, names in KINDS:
+        dc, ec = d.cost(*names), e.cost(*names)
+        calls = sum(dc.calls.values())
+        methods = ", ".join(f"{m} {dc.per_update(c):.2f}" for m, c in dc.calls.most_common() if c)
+        print(
+            f"  {label:<22}{dc.per_update(dc.statements):>12.2f}{dc.per_update(dc.commits):>9.2f}"
+            f"{dc.per_update(calls):>11.2f}{ec.per_update(ec.calls.total()):>7.2f}  {methods}"
+        )
+    print(
+        "  (per update of that kind; the echo bot runs no SQL. An album's photos are updates "
+        "too: each is downloaded, stored and counted in the status message.)"
+    )
 
-    print("Ratios, Dampingan / echo")
-    d_all, e_all = d.latencies(), e.latencies()
-    if d.wall and e.wall and d_all and e_all:
-        print(f"  updates/s        {(d.updates / d.wall) / (e.updates / e.wall):8.2f}x")
-        for q in (0.5, 0.95):
-            ratio = percentile(d_all, q) / percentile(e_all, q)
-            print(f"  p{q * 100:.0f} latency      {ratio:8.2f}x")
 
+def print_memory(d: BotRun, e: BotRun, args: argparse.Namespace) -> None:
+    print(
+        "\nMemory: resident set size of each bot's process, MiB (after a garbage collection; "
+        "peak: the most it ever held)"
+    )
+    print(f"  {'':<30}{'Dampingan':>10}{'echo':>10}")
+    echo_memory = dict(e.memory)
+    for label, snap in d.memory:
+        other = echo_memory.get(label)
+        print(f"  {label:<30}{mib(snap.rss)}{mib(other.rss) if other else '-'.rjust(10)}")
+    finals = [r.final.snapshot.peak_rss if r.final else 0 for r in (d, e)]
+    print(f"  {'peak':<30}{mib(finals[0])}{mib(finals[1])}")
+    growth = []
+    for run in (d, e):
+        memory = dict(run.memory)
+        one, two = memory.get("after run 1"), memory.get("after run 2")
+        growth.append((two.rss - one.rss) / args.users / 1024 if one and two else 0.0)
+    print(
+        f"  {'growth per report, run 1->2':<30}{growth[0]:>7.0f} KiB{growth[1]:>6.0f} KiB  "
+        f"(both runs finish {args.users} reports; run 1 also warms caches up)"
+    )
+    for run in (d, e):
+        now, peak = run.parent_rss
+        print(
+            f"  this process (sandbox, people) during {run.script.name}: "
+            f"{run.parent_cpu:.0f} s CPU; RSS {now / MiB:.0f} MiB after, peak {peak / MiB:.0f} MiB"
+        )
+
+
+def print_fairness(d: BotRun) -> None:
+    f = d.fairness
+    if f is None:
+        return
+    busy, quiet = d.phases[FAIR_ALBUMS], d.phases[FAIR_QUIET]
+    alone = quiet.latencies()
+    rounds = [p.rounds for p in quiet.people]
+    print(
+        f"\nFairness: the text and tap steps of {f.texts} people who send no photos (rounds of "
+        f"/lapor up to the photo question, then /batal: 9 steps), while {f.albums} others each "
+        f"send an album of {FAIR_PHOTOS} photos, against the same rounds with nobody sending "
+        "albums"
+    )
+    print(f"  {'text and tap steps':<44}{'steps':>6}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}")
+    for label, values in (
+        ("begun while albums were coming in", f.during),
+        ("begun after the last album was counted", f.after),
+        ("the same rounds, nobody sending albums", alone),
+    ):
+        print(f"  {label:<44}{len(values):>6}{latency_columns(values)}")
+    if f.during and alone:
+        print(
+            f"  {'ratio, while albums / nobody sending albums':<44}{'':>6}"
+            f"{ratio(percentile(f.during, 0.5), percentile(alone, 0.5))}"
+            f"{ratio(percentile(f.during, 0.95), percentile(alone, 0.95))}"
+        )
+    album_times = busy.latencies("photos")
+    if album_times:
+        print(
+            f"  albums: {len(album_times)}, from the first photo to '{FAIR_PHOTOS} foto "
+            f"diterima': p50 {percentile(album_times, 0.5):.1f} s, p95 "
+            f"{percentile(album_times, 0.95):.1f} s, the last {f.albums_done:.1f} s after the "
+            "start"
+        )
+    print(
+        f"  rounds per text person: {min(rounds, default=0)}-{max(rounds, default=0)} (until "
+        f"the last album was counted; the same number without albums); "
+        f"{busy.cost.rate:.1f} and {quiet.cost.rate:.1f} updates/s in the two phases"
+    )
+
+
+def print_checks(
+    d: BotRun, e: BotRun, stored: Stored, expected: tuple[int, int], tally: LogTally
+) -> None:
+    print()
+    mark = {True: "ok", False: "!!! MISMATCH"}
+    reports, photos = expected
+    for name, got, want in (
+        ("reports", stored.reports, reports),
+        ("photos", stored.photos, photos),
+    ):
+        print(f"  {name} stored {got:11d}  expected {want:d}  {mark[got == want]}")
+    print(f"  drafts left      {stored.drafts:8d}  expected 0  {mark[stored.drafts == 0]}")
+    for run in (d, e):
+        failed: Counter[str] = Counter()
+        for phase in run.phases.values():
+            failed.update(phase.failed)
+        print(f"  {run.script.name}: failed API calls {sum(failed.values())}")
+        for line, count in failed.most_common(5):
+            print(f"    {count} x {line}")
+        if run.final is not None and isinstance(run.script, DampinganScript):
+            print(
+                f"  {run.script.name}: rate limiter 429 pauses {run.final.pauses_429}, "
+                f"retries {run.final.retries}"
+            )
+        print(f"  {run.script.name}: sandbox errors {len(run.sandbox.errors)}")
+        if run.failures:
+            print(f"  !!! {run.script.name}: {len(run.failures)} flows could not finish:")
+            for line in run.failures[:5]:
+                print(f"  !!!   {line}")
+    problems = [(n, f"bench: {line}") for n, line in tally.problems()]
+    for run in (d, e):
+        if run.final is not None:
+            problems += [(n, f"{run.script.name}: {line}") for n, line in run.final.problems]
+    print(f"Log warnings and errors: {sum(n for n, _ in problems)}")
+    for count, line in sorted(problems, key=lambda x: -x[0])[:10]:
+        print(f"  {count:5d} x {line}")
+
+
+def print_profile(path: Path) -> None:
+    """The functions of Dampingan's event loop that took the most time of their own."""
+    out = io.StringIO()
+    pstats.Stats(str(path), stream=out).sort_stats("tottime").print_stats(20)
+    lines = out.getvalue().splitlines()
+    start = next((i for i, line in enumerate(lines) if "ncalls" in line), 0)
+    print(
+        f"Profile of Dampingan's event loop in run 2's text and tap phases ({path}; threads "
+        "such as aiosqlite's and photo ingest are not in it), by own time:"
+    )
+    for line in lines[start:]:
+        if line.strip():
+            print(f"  {line}")
+
+
+def print_results(
+    args: argparse.Namespace,
+    d: BotRun,
+    e: BotRun,
+    stored: Stored,
+    agencies: list[str],
+    ingest: Ingest,
+    tally: LogTally,
+) -> None:
+    backend = "PostgreSQL" if args.database else "SQLite"
+    print(
+        f"Dampingan report flow: {args.users} staff at once; {backend}; photos "
+        f"{PHOTO_SIZE[0]}x{PHOTO_SIZE[1]}; staff of {', '.join(agencies)}"
+    )
+    print_settings(d, e, args)
+    print_run1(d, e, args)
+    print_costs(d, e, args)
+    print_memory(d, e, args)
+    print_fairness(d)
+    print_checks(d, e, stored, expected_stored(d, args.photos), tally)
+    if args.profile is not None and args.profile.exists():
+        print_profile(args.profile)
     print(
         f"Photo ingest: PhotoStore.ingest of a 4000x3000 (12-megapixel) {ingest.megabytes:.1f} MB "
         f"JPEG: median {ingest.median_ms:.0f} ms, p95 {ingest.p95_ms:.0f} ms "
         f"({ingest.runs} runs)"
     )
-    lines = tally.lines()
-    print(f"Log warnings and errors: {sum(tally.counts.values())}")
-    for line in lines[:10]:
-        print(f"  {line}")
+
+
+# --- main ------------------------------------------------------------------------------
+
+
+@dataclass
+class Results:
+    dampingan: BotRun
+    echo: BotRun
+    stored: Stored
+    agencies: list[str]
+
+
+async def bench(args: argparse.Namespace, db_url: str, tally: LogTally) -> Results:
+    log(f"loading the demo data and {args.users} staff")
+    agencies = await load_data(db_url, args.users)
+    log(f"making {POOL_SIZE} distinct {PHOTO_SIZE[0]}x{PHOTO_SIZE[1]} photos")
+    pool = await asyncio.to_thread(image_pool, max(POOL_SIZE, args.photos, FAIR_PHOTOS))
+    files = PreEncodedFiles()
+    await asyncio.to_thread(files.prepare, pool)
+    dampingan = await run_bot(args, DampinganScript(), db_url, pool, files, tally)
+    stored = await count_stored(db_url)
+    echo = await run_bot(args, EchoScript(), db_url, pool, files, tally)
+    return Results(dampingan, echo, stored, agencies)
 
 
 def main() -> int:
@@ -917,47 +1405,69 @@ def main() -> int:
         "--send-rate",
         type=float,
         metavar="R",
-        help="DAMPINGAN_SEND_RATE for the bot: its overall limit of messages a second "
-        "(default: the bot's own, Telegram's 30); e.g. 1000 to see what the bot could do",
+        help="DAMPINGAN_SEND_RATE for the bot: its overall limit of calls a second "
+        "(default: the bot's own, Telegram's 30); e.g. 1000 to see what the bot could do. "
+        f"Also lifts DAMPINGAN_CHAT_SEND_RATE to {LIFTED_CHAT_RATE:g} unless given",
     )
     parser.add_argument(
-        "--step-timeout", type=float, default=120, help="seconds to wait for one answer"
+        "--chat-send-rate",
+        type=float,
+        metavar="R",
+        help="DAMPINGAN_CHAT_SEND_RATE for the bot: its pace per chat after a burst of 3 "
+        f"(default: the bot's own, 1; {LIFTED_CHAT_RATE:g} with --send-rate)",
     )
     parser.add_argument(
-        "--run-timeout", type=float, default=600, help="seconds for all people of one bot"
+        "--no-fairness", action="store_true", help="skip the fairness run (albums vs text)"
+    )
+    parser.add_argument(
+        "--step-timeout",
+        type=float,
+        default=120,
+        help=f"seconds to wait for one answer (an album: {ALBUM_TIMEOUT_FACTOR} times this)",
+    )
+    parser.add_argument(
+        "--run-timeout", type=float, default=600, help="seconds for one phase of one bot"
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="FILE",
+        help="write a cProfile of Dampingan's event loop during run 2's text and tap phases "
+        "to FILE (read it with python -m pstats FILE); makes those phases slower",
     )
     parser.add_argument(
         "--ingest-count", type=int, default=5, help="timed 12-megapixel ingests (default 5)"
     )
     args = parser.parse_args()
-    if args.users < 1 or not 1 <= args.photos <= MAX_PHOTOS:
-        parser.error(f"--users must be at least 1 and --photos between 1 and {MAX_PHOTOS}")
-    if args.send_rate is not None and "send_rate" not in Settings.model_fields:
-        parser.error("--send-rate: this version of the bot has no DAMPINGAN_SEND_RATE setting")
+    if args.users < 2 or not 1 <= args.photos <= MAX_PHOTOS:
+        parser.error(f"--users must be at least 2 and --photos between 1 and {MAX_PHOTOS}")
+    if args.send_rate is not None and args.chat_send_rate is None:
+        args.chat_send_rate = LIFTED_CHAT_RATE
 
     started = time.perf_counter()
-    tally = LogTally()
-    logging.getLogger().addHandler(tally)
-    logging.getLogger().setLevel(logging.WARNING)
+    tally = install_tally()
     folder = Path(tempfile.mkdtemp(prefix="dampingan-bench-"))
+    args.data_dir = folder / "data"
     try:
         with database(args.database, folder) as db_url:
             log("migrating a fresh database")
             migrations.upgrade(db_url)
-            results = asyncio.run(bench(args, db_url, folder, tally))
+            results = asyncio.run(bench(args, db_url, tally))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     tally.phase = "ingest"
     log("measuring the ingest of a 12-megapixel JPEG")
     ingest = measure_ingest(max(1, args.ingest_count))
-    print_results(args, results, ingest, tally)
+    d, e = results.dampingan, results.echo
+    print_results(args, d, e, results.stored, results.agencies, ingest, tally)
     print(f"Total time of this benchmark: {time.perf_counter() - started:.0f} s")
 
+    reports, photos = expected_stored(d, args.photos)
+    stored = results.stored
     failed = (
-        results.stored.reports != args.users
-        or results.stored.photos != args.users * args.photos
-        or results.dampingan.failures
-        or results.echo.failures
+        (stored.reports, stored.photos, stored.drafts) != (reports, photos, 0)
+        or d.failures
+        or e.failures
     )
     if failed:
         print("!!! CORRECTNESS FAILURE: see the lines marked !!! above", file=sys.stderr)

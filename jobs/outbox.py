@@ -17,9 +17,11 @@ async def _run(context: AppContext) -> None:
 
 
 def schedule(application: DampinganApplication) -> None:
-    """Registers the job (the JobQueue keeps nothing across restarts); the first run is at
-    once, for what the last run of the bot left behind."""
+    """Registers the job (the JobQueue keeps nothing across restarts); the first run comes
+    right after start-up, for what the last run of the bot left behind."""
     assert application.job_queue is not None
+    # `first` in the future: an interval job whose start lies in the past (first=0 is past by
+    # the time the scheduler starts) would wait a whole interval for its first run.
     application.job_queue.run_repeating(
-        _run, interval=INTERVAL_SECONDS, first=0, name=JOB_NAME, job_kwargs={"coalesce": True}
+        _run, interval=INTERVAL_SECONDS, first=1, name=JOB_NAME, job_kwargs={"coalesce": True}
     )

@@ -72,12 +72,19 @@ async def row_for(session: AsyncSession, kind: str, period: str, user_id: int) -
 
 
 async def claim(
-    session: AsyncSession, delivery: Delivery, owner: str, now: datetime, lease: timedelta
+    session: AsyncSession,
+    delivery: Delivery,
+    owner: str,
+    now: datetime,
+    lease: timedelta,
+    *,
+    take_over: str | None = None,
 ) -> bool:
     """Takes a pending delivery for `owner` until `now + lease`, unless another sender holds
-    an unexpired lease on it. One UPDATE, so of two racing senders exactly one wins, on
-    SQLite and PostgreSQL alike. The caller commits, then refreshes the row (another
-    sender may have sent parts meanwhile)."""
+    an unexpired lease on it (`take_over` names a holder known to be gone). One UPDATE, so
+    of two racing senders exactly one wins, on SQLite and PostgreSQL alike. The caller
+    commits, then refreshes the row (another sender may have sent parts meanwhile)."""
+    holders = [owner] if take_over is None else [owner, take_over]
     result = await session.execute(
         update(Delivery)
         .where(
@@ -86,7 +93,7 @@ async def claim(
             or_(
                 Delivery.claimed_until.is_(None),
                 Delivery.claimed_until < now,
-                Delivery.claimed_by == owner,
+                Delivery.claimed_by.in_(holders),
             ),
         )
         .values(claimed_by=owner, claimed_until=now + lease)

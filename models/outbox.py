@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Text, or_, select, update
+from sqlalchemy import String, Text, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,6 +28,7 @@ class OutboxMessage(Base):
     # An InlineKeyboardMarkup as Telegram's JSON, if the message has buttons.
     reply_markup: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[datetime | None]
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(default=0)
@@ -42,17 +43,25 @@ def add(
     return message
 
 
-async def claim(session: AsyncSession, message_id: int, now: datetime, lease: timedelta) -> bool:
+async def claim(
+    session: AsyncSession,
+    message_id: int,
+    owner: str,
+    now: datetime,
+    lease: timedelta,
+    *,
+    take_over: str | None = None,
+) -> bool:
     """Takes the message for sending until `now + lease`; False if it was sent or another
-    sender holds it. The caller commits before sending."""
+    sender holds it. `take_over` names a holder known to be gone, whose lease is taken over
+    before it ends. The caller commits before sending."""
+    free = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
+    if take_over is not None:
+        free = or_(free, OutboxMessage.claimed_by == take_over)
     result = await session.execute(
         update(OutboxMessage)
-        .where(
-            OutboxMessage.id == message_id,
-            OutboxMessage.sent_at.is_(None),
-            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-        )
-        .values(claimed_until=now + lease, attempts=OutboxMessage.attempts + 1)
+        .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None), free)
+        .values(claimed_by=owner, claimed_until=now + lease, attempts=OutboxMessage.attempts + 1)
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0) == 1)
@@ -62,7 +71,7 @@ async def mark_sent(session: AsyncSession, message_id: int, now: datetime) -> No
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .values(sent_at=now, claimed_until=None)
+        .values(sent_at=now, claimed_by=None, claimed_until=None)
         .execution_options(synchronize_session=False)
     )
 
@@ -72,7 +81,7 @@ async def release(session: AsyncSession, message_id: int) -> None:
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
-        .values(claimed_until=None)
+        .values(claimed_by=None, claimed_until=None)
         .execution_options(synchronize_session=False)
     )
 

@@ -13,9 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
-import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -27,6 +24,7 @@ from telegram import Bot, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from core.context import DampinganApplication
+from core.lease import holder, is_gone
 from models.base import utcnow
 from models.db import DELIVERIES_IN_FLIGHT
 from models.deliveries import Delivery, DeliveryStatus, claim, row_for
@@ -74,7 +72,7 @@ class Deliverer:
     def __init__(self, application: DampinganApplication) -> None:
         self.app = application
         # Each run is its own sender: a second run meets this run's leases and skips.
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.owner = holder(run=True)
         # As many people in flight as the overall rate can serve in a second (more would
         # only queue inside the rate limiter), leaving database connections for updates.
         in_flight = min(int(application.settings.send_rate), DELIVERIES_IN_FLIGHT)
@@ -109,7 +107,8 @@ class Deliverer:
             if delivery.status in (DeliveryStatus.SENT, DeliveryStatus.BLOCKED):
                 await session.commit()
                 return Outcome.ALREADY
-            claimed = await claim(session, delivery, self.owner, utcnow(), LEASE)
+            gone = delivery.claimed_by if is_gone(delivery.claimed_by) else None
+            claimed = await claim(session, delivery, self.owner, utcnow(), LEASE, take_over=gone)
             # Commit the claim (and end the read transaction): no connection is held while
             # waiting for Telegram, and the other sender sees the lease.
             await _settled(session.commit())

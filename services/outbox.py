@@ -19,6 +19,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from core.clock import now
 from core.context import DampinganApplication
+from core.lease import holder, is_gone
 from models import outbox
 
 _LOG = logging.getLogger(__name__)
@@ -33,12 +34,15 @@ async def deliver(session: AsyncSession, bot: Bot, message_id: int) -> bool:
     """Sends one queued message unless another sender has it; True once it is sent.
 
     Commits the session (the claim must be visible before the call to Telegram)."""
-    claimed = await outbox.claim(session, message_id, now(), LEASE)
+    message = await outbox.get(session, message_id)
+    if message is None or message.sent_at is not None:
+        return False
+    gone = message.claimed_by if is_gone(message.claimed_by) else None
+    claimed = await outbox.claim(session, message_id, holder(), now(), LEASE, take_over=gone)
     await session.commit()
     if not claimed:
         return False
-    message = await outbox.get(session, message_id)
-    assert message is not None
+    await session.refresh(message)
     markup = (
         InlineKeyboardMarkup.de_json(message.reply_markup, bot) if message.reply_markup else None
     )

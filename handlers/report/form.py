@@ -14,6 +14,7 @@ See form.md for the state diagram.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from datetime import date, timedelta
@@ -21,7 +22,7 @@ from functools import wraps
 from typing import Any
 
 from telegram import CallbackQuery, Message, ReplyKeyboardRemove, Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -651,8 +652,7 @@ async def on_photo(update: Update, context: AppContext, report: Report) -> Step:
     if file_size is not None and file_size > MAX_DOWNLOAD_BYTES:
         raise InputError("photo-too-large-bytes", limit_mb=MAX_DOWNLOAD_BYTES // (1024 * 1024))
 
-    telegram_file = await context.bot.get_file(file_id)
-    data = bytes(await telegram_file.download_as_bytearray())
+    data = await _download(context, file_id)
     store: PhotoStore = context.app.photo_store
     try:
         # One file per Telegram file: the same photo sent twice maps to the same name.
@@ -676,6 +676,28 @@ async def on_photo(update: Update, context: AppContext, report: Report) -> Step:
         )
     )
     return Step.PHOTOS
+
+
+async def _download(context: AppContext, file_id: str) -> bytes:
+    """The file's bytes. `getFile` is retried by the rate limiter like every call; the
+    download itself is not a Bot API call, so it is retried here, on the same backoff. If
+    Telegram stays unreachable, the person is told to send the photo again (the photos
+    already received stay)."""
+    try:
+        telegram_file = await context.bot.get_file(file_id)
+        for delay in context.settings.api_backoff:
+            try:
+                return bytes(await telegram_file.download_as_bytearray())
+            except BadRequest:
+                raise
+            except NetworkError:
+                await asyncio.sleep(delay)
+        return bytes(await telegram_file.download_as_bytearray())
+    except BadRequest:
+        raise
+    except NetworkError as exc:
+        _LOG.warning("photo download failed: %s", exc)
+        raise InputError("photo-download-failed") from None
 
 
 def _photo_params(details: Mapping[str, object]) -> dict[str, object]:

@@ -142,6 +142,7 @@ input-text-too-short = The text is too short ({ $length } characters); at least 
 input-text-too-long = The text is too long ({ $length } characters); at most { $maximum } characters. Shorten it and send it again.
 input-location-unreadable = That location cannot be read. Use the "📍 Send my location" button.
 input-photo-corrupt = That image is damaged or incomplete and cannot be opened. Try sending it again. Photos already received are kept.
+input-photo-download-failed = That photo could not be fetched from Telegram because of a network problem. Please send it again; the photos already received are kept.
 input-photo-too-large-bytes = That file is too large (at most { $limit_mb } MB). Send it as a normal photo, not as a file.
 input-photo-too-many-pixels = That image is too large (more than { $limit_mp } megapixels). Send it as a normal photo, not as a file.
 input-photo-too-small = That image is too small ({ $width }×{ $height } pixels; at least { $minimum } pixels a side).

@@ -142,6 +142,7 @@ input-text-too-short = Teks terlalu pendek ({ $length } karakter); paling sediki
 input-text-too-long = Teks terlalu panjang ({ $length } karakter); paling banyak { $maximum } karakter. Persingkat dan kirim lagi.
 input-location-unreadable = Lokasi itu tidak dapat dibaca. Gunakan tombol "📍 Kirim lokasi saya".
 input-photo-corrupt = Gambar itu rusak atau tidak lengkap dan tidak dapat dibuka. Coba kirim lagi. Foto yang sudah diterima tetap tersimpan.
+input-photo-download-failed = Foto itu tidak dapat diambil dari Telegram karena gangguan jaringan. Mohon kirim ulang foto itu; foto yang sudah diterima tetap tersimpan.
 input-photo-too-large-bytes = File itu terlalu besar (paling besar { $limit_mb } MB). Kirim sebagai foto biasa, bukan sebagai file.
 input-photo-too-many-pixels = Gambar itu terlalu besar (lebih dari { $limit_mp } megapiksel). Kirim sebagai foto biasa, bukan sebagai file.
 input-photo-too-small = Gambar itu terlalu kecil ({ $width }×{ $height } piksel; paling sedikit { $minimum } piksel per sisi).

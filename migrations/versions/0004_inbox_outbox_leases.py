@@ -44,6 +44,7 @@ def upgrade() -> None:
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("reply_markup", sa.JSON(), nullable=True),
         sa.Column("created_at", UTC_DATETIME, nullable=False),
+        sa.Column("claimed_by", sa.String(length=64), nullable=True),
         sa.Column("claimed_until", UTC_DATETIME, nullable=True),
         sa.Column("sent_at", UTC_DATETIME, nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),

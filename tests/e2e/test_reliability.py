@@ -283,3 +283,24 @@ async def test_a_report_sent_at_half_past_midnight_on_new_year_has_the_new_year(
         assert report.submitted_at.astimezone(JAKARTA) - new_year < timedelta(minutes=5)
         assert report.visit_date == new_year.date()
     assert buttons(summary)
+
+
+async def test_a_photo_telegram_cannot_hand_over_is_asked_for_again(harness: Harness) -> None:
+    h = harness
+    await faster(h)
+    await add_staff(h, STAFF)
+    user = h.user(STAFF, "Budi")
+    await fill_until_photos(h.sandbox, user)
+    await user.send_photo(jpeg(seed=1))
+    assert "1 foto diterima" in (await caught_up(h.sandbox, user))["text"]
+
+    h.sandbox.fail_randomly(1.0, methods=["getFile"])
+    await user.send_photo(jpeg(seed=2))
+    told = await user.wait_for(lambda m: "kirim ulang" in str(m.get("text")), timeout=15)
+    assert "tetap tersimpan" in told["text"]
+    h.sandbox.fail_randomly(0)
+    async with h.db() as session:
+        assert await session.scalar(select(func.count()).select_from(Photo)) == 1
+    await caught_up(h.sandbox, user)
+    await user.send_photo(jpeg(seed=2))
+    assert "2 foto diterima" in (await caught_up(h.sandbox, user))["text"]

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.demo import load_demo_data
+from models.outbox import OutboxMessage
 from models.reports import Photo, Report, ReportStatus
 from sandbox import Sandbox
 from tests.conftest import REPO
@@ -156,3 +157,100 @@ async def test_sigkill_mid_form_loses_nothing(
         reports = (await session.scalars(select(Report))).all()
         assert [r.status for r in reports] == [ReportStatus.SUBMITTED]
         assert await session.scalar(select(func.count()).select_from(Photo)) == 2
+
+
+async def fetched(sandbox: Sandbox, update_id: int) -> None:
+    """Waits until the bot's getUpdates has carried `update_id` away (not yet confirmed)."""
+    for _ in range(500):
+        for call in sandbox.calls("getUpdates"):
+            result = (call.response or {}).get("result") or []
+            if any(u.get("update_id") == update_id for u in result):
+                return
+        await asyncio.sleep(0.01)
+    raise TimeoutError(f"update {update_id} was never fetched")
+
+
+async def test_killed_right_after_send_the_confirmation_still_arrives(
+    killable: tuple[Sandbox, BotProcess], db_url: str
+) -> None:
+    sandbox, bot = killable
+    database = Database(db_url)
+    await add_staff(database, STAFF)
+    await polling_again(sandbox, bot)
+    user = sandbox.user(STAFF, "Budi")
+    await fill_until_photos(sandbox, user)
+    await user.send_photo(jpeg(seed=1))
+    await user.wait_for(lambda m: "1 foto diterima" in str(m.get("text")), timeout=10)
+    summary = await finish_from_photos(sandbox, user)
+
+    # Killed the moment the press has left Telegram: before or while it is handled.
+    await user.press(summary, "✅ Kirim")
+    await fetched(sandbox, sandbox.last_update_id)
+    bot.kill()
+    await polling_again(sandbox, bot)
+    sent = await user.wait_for(lambda m: "Laporan terkirim" in str(m.get("text")), timeout=20)
+    await sandbox.settle()
+    assert sum("Laporan terkirim" in str(m.get("text")) for m in user.inbox) == 1
+    async with database.db() as session:
+        [report] = (await session.scalars(select(Report))).all()
+        assert report.status is ReportStatus.SUBMITTED and report.reference in sent["text"]
+        assert await session.scalar(select(func.count()).select_from(Photo)) == 1
+
+
+async def test_killed_after_the_submission_but_before_the_confirmation_got_out(
+    killable: tuple[Sandbox, BotProcess], db_url: str
+) -> None:
+    sandbox, bot = killable
+    database = Database(db_url)
+    await add_staff(database, STAFF)
+    await polling_again(sandbox, bot)
+    user = sandbox.user(STAFF, "Budi")
+    await fill_until_photos(sandbox, user)
+    await user.send_photo(jpeg(seed=1))
+    await user.wait_for(lambda m: "1 foto diterima" in str(m.get("text")), timeout=10)
+    summary = await finish_from_photos(sandbox, user)
+
+    # Telegram refuses every message for a while: the report is stored, its confirmation
+    # waits in the outbox while the bot retries, and the bot dies meanwhile.
+    sandbox.fail_randomly(1.0, methods=["sendMessage"])
+    await user.press(summary, "✅ Kirim")
+    for _ in range(500):
+        async with database.db() as session:
+            if await session.scalar(select(func.count()).select_from(OutboxMessage)):
+                break
+        await asyncio.sleep(0.02)
+    bot.kill()
+    sandbox.fail_randomly(0)
+    async with database.db() as session:
+        [report] = (await session.scalars(select(Report))).all()
+        assert report.status is ReportStatus.SUBMITTED
+    assert not any("Laporan terkirim" in str(m.get("text")) for m in user.inbox)
+
+    await polling_again(sandbox, bot)
+    sent = await user.wait_for(lambda m: "Laporan terkirim" in str(m.get("text")), timeout=20)
+    assert report.reference is not None and report.reference in sent["text"]
+    await sandbox.settle()
+    assert sum("Laporan terkirim" in str(m.get("text")) for m in user.inbox) == 1
+
+
+async def test_killed_right_after_an_album_every_photo_is_kept_once(
+    killable: tuple[Sandbox, BotProcess], db_url: str
+) -> None:
+    sandbox, bot = killable
+    database = Database(db_url)
+    await add_staff(database, STAFF)
+    await polling_again(sandbox, bot)
+    user = sandbox.user(STAFF, "Budi")
+    await fill_until_photos(sandbox, user)
+
+    await user.send_album([jpeg(seed=10 + i) for i in range(4)])
+    await fetched(sandbox, sandbox.last_update_id)
+    bot.kill()
+    await polling_again(sandbox, bot)
+    status = await user.wait_for(lambda m: "4 foto diterima" in str(m.get("text")), timeout=20)
+    assert "4 foto diterima" in status["text"]
+    await sandbox.settle()
+    async with database.db() as session:
+        assert await session.scalar(select(func.count()).select_from(Photo)) == 4
+    # Nothing half-written is left in the photo folder.
+    assert not list((bot.data_dir / "photos").rglob("*.tmp"))
