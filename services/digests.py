@@ -23,7 +23,6 @@ from models.activities import OTHER, Strategy, activity_names
 from models.digests import DigestData, DigestPhoto, Period, digest_data, week_of
 from models.users import Role, User
 from services.delivery import Part
-from services.digest_media import chart_png, collage_jpeg, reports_xlsx
 from services.text import fit_caption, split_message
 
 _LOG = logging.getLogger(__name__)
@@ -148,6 +147,10 @@ def _render_files(
     tz: tzinfo,
 ) -> tuple[bytes, bytes | None, bytes]:
     """The chart, the collage and the spreadsheet: CPU work, run in a thread."""
+    # matplotlib and openpyxl cost the bot ~60 MB and a second at start-up; most days no
+    # digest is drawn, so they are loaded when the first one is.
+    from services.digest_media import chart_png, collage_jpeg, reports_xlsx
+
     lang = labels.lang
     series_labels = (
         labels.strategy if data.series.by == "strategy" else {k: k for k in data.series.keys}
