@@ -65,6 +65,7 @@ class Snapshot:
     commits: int  # transactions committed (the engine's commit event)
     rss: int  # resident memory now, bytes
     peak_rss: int  # the most resident memory so far, bytes (VmHWM)
+    objects: int = 0  # objects the garbage collector tracks (only read with `collect`)
 
     def to_json(self) -> JSONDict:
         return dataclasses.asdict(self)
@@ -157,10 +158,14 @@ class Counters:
         """The counters now; with `collect`, memory is read after a garbage collection (which
         runs after the CPU time is read, so that it counts in no phase)."""
         cpu = time.process_time()
+        objects = 0
         if collect:
             gc.collect()
+            objects = len(gc.get_objects())
         memory = memory_status()
-        return Snapshot(cpu, self.statements, self.commits, memory["VmRSS"], memory["VmHWM"])
+        return Snapshot(
+            cpu, self.statements, self.commits, memory["VmRSS"], memory["VmHWM"], objects
+        )
 
 
 # --- the two bots ----------------------------------------------------------------------

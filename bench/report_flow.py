@@ -1085,10 +1085,6 @@ def ratio(a: float, b: float) -> str:
     return f"{a / b:7.2f}x" if a and b else f"{'-':>8}"
 
 
-def mib(size: int) -> str:
-    return f"{size / MiB:10.0f}"
-
-
 def print_settings(d: BotRun, e: BotRun, args: argparse.Namespace) -> None:
     s = d.bot.settings
     fields = Settings.model_fields
@@ -1217,24 +1213,31 @@ def print_costs(d: BotRun, e: BotRun, args: argparse.Namespace) -> None:
 
 def print_memory(d: BotRun, e: BotRun, args: argparse.Namespace) -> None:
     print(
-        "\nMemory: resident set size of each bot's process, MiB (after a garbage collection; "
-        "peak: the most it ever held)"
+        "\nMemory of each bot's process after a garbage collection: resident set size (MiB) "
+        "and objects the garbage collector tracks (thousands)"
     )
-    print(f"  {'':<30}{'Dampingan':>10}{'echo':>10}")
+    print(f"  {'':<26}{'Dampingan':>10}{'objects':>9}{'echo':>8}{'objects':>9}")
     echo_memory = dict(e.memory)
     for label, snap in d.memory:
         other = echo_memory.get(label)
-        print(f"  {label:<30}{mib(snap.rss)}{mib(other.rss) if other else '-'.rjust(10)}")
+        cells = f"{other.rss / MiB:8.0f}{other.objects / 1000:9.0f}" if other else f"{'-':>8}"
+        print(f"  {label:<26}{snap.rss / MiB:10.0f}{snap.objects / 1000:9.0f}{cells}")
     finals = [r.final.snapshot.peak_rss if r.final else 0 for r in (d, e)]
-    print(f"  {'peak':<30}{mib(finals[0])}{mib(finals[1])}")
+    print(f"  {'peak (VmHWM)':<26}{finals[0] / MiB:10.0f}{'':>9}{finals[1] / MiB:8.0f}")
     growth = []
     for run in (d, e):
         memory = dict(run.memory)
         one, two = memory.get("after run 1"), memory.get("after run 2")
-        growth.append((two.rss - one.rss) / args.users / 1024 if one and two else 0.0)
+        shown = "-"
+        if one and two:
+            shown = (
+                f"{(two.rss - one.rss) / args.users / 1024:.0f} KiB and "
+                f"{round((two.objects - one.objects) / args.users)} objects"
+            )
+        growth.append(f"{run.script.name} {shown}")
     print(
-        f"  {'growth per report, run 1->2':<30}{growth[0]:>7.0f} KiB{growth[1]:>6.0f} KiB  "
-        f"(both runs finish {args.users} reports; run 1 also warms caches up)"
+        f"  growth per report from run 1 to run 2 (each finishes {args.users} reports): "
+        + ", ".join(growth)
     )
     for run in (d, e):
         now, peak = run.parent_rss
