@@ -17,6 +17,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.warnings import PTBUserWarning
 
+from bot import runs
 from bot.polling import Poller
 from core.concurrency import PerChatUpdateProcessor
 from core.context import AppContext, DampinganApplication
@@ -92,6 +93,7 @@ def build_application(settings: Settings) -> DampinganApplication:
     application.translator = Translator(settings.language)
     application.photo_store = PhotoStore(settings.photos_dir, tz=settings.tz)
     application.update_marker = updates.mark_handled
+    application.lazy_marks = set()
     if settings.scheduled_jobs:
         application.on_schedule_changed = partial(schedule.schedule, application)
     application.bot_data[_ENGINE_KEY] = engine
@@ -160,6 +162,7 @@ async def start_polling(application: DampinganApplication, *, poll_timeout: int 
     if application.post_init is not None:
         await application.post_init(application)
     await application.start()
+    await runs.begin(application)
     poller = Poller(application, timeout=poll_timeout, allowed_updates=allowed_updates())
     application.bot_data[_POLLER_KEY] = poller
     await poller.start()
@@ -172,6 +175,8 @@ async def stop_polling(application: DampinganApplication) -> None:
         await poller.stop()
     if application.running:
         await application.stop()
+    if poller is not None:
+        runs.end(application)
     await application.shutdown()
     if application.post_shutdown is not None:
         await application.post_shutdown(application)

@@ -58,10 +58,27 @@ class Poller:
         if self._offset is not None:
             with contextlib.suppress(TelegramError):
                 await self.app.bot.get_updates(offset=self._offset, timeout=0, limit=1)
+        with contextlib.suppress(SQLAlchemyError):
+            await self._write_lazy_marks()
+
+    async def _write_lazy_marks(self) -> None:
+        """Writes the inbox marks of updates whose handlers recorded them in their own
+        rows (core/context.py): in one statement, between two getUpdates calls."""
+        marks = sorted(self.app.lazy_marks)
+        if not marks:
+            return
+        async with self.app.sessionmaker() as session:
+            await inbox.mark_many(session, marks, self.app.clock.now())
+            await session.commit()
+        self.app.lazy_marks.difference_update(marks)
 
     async def _recover(self) -> None:
         async with self.app.sessionmaker() as session:
+            overtaken = await inbox.mark_overtaken(session, self.app.clock.now())
+            await session.commit()
             rows = await inbox.unhandled(session)
+        if overtaken:
+            _LOG.info("%d update(s) of the previous run were handled already", overtaken)
         for row in rows:
             update = Update.de_json(row.payload, self.app.bot)
             if update is not None:
@@ -92,6 +109,9 @@ class Poller:
             failures = 0
             if batch:
                 await self._take(batch)
+            elif self.app.lazy_marks:
+                with contextlib.suppress(SQLAlchemyError):
+                    await self._write_lazy_marks()
 
     async def _take(self, batch: Sequence[Update]) -> None:
         self.app.in_hand += len(batch)
@@ -109,13 +129,23 @@ class Poller:
     async def _store(self, batch: Sequence[Update]) -> set[int]:
         """Writes the batch to the inbox, waiting out a database outage (Telegram keeps the
         updates meanwhile, since they are not confirmed)."""
-        rows = [(update.update_id, update.to_dict()) for update in batch]
+        rows = [
+            (
+                update.update_id,
+                update.effective_chat.id if update.effective_chat else None,
+                update.to_dict(),
+            )
+            for update in batch
+        ]
         attempt = 0
         while True:
             try:
+                marks = sorted(self.app.lazy_marks)
                 async with self.app.sessionmaker() as session:
                     new = await inbox.store(session, rows, self.app.clock.now())
+                    await inbox.mark_many(session, marks, self.app.clock.now())
                     await session.commit()
+                self.app.lazy_marks.difference_update(marks)
                 self._told.clear()
                 return new
             except SQLAlchemyError as error:

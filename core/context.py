@@ -64,6 +64,13 @@ class UpdateScope:
     database_unavailable: bool = False
     _mark_pending: bool = False
     handled: bool = False
+    # Set by a handler whose commit itself records the update as handled (the form's draft
+    # keeps the id of the last update it took): the inbox mark is then written later, in a
+    # batch (`lazy_marks`, flushed by the poller), sparing a statement per answer.
+    lazy_mark: bool = False
+    lazy_marks: set[int] | None = None
+    # The person's unfinished report, read with the person by the gate (handlers/access.py).
+    draft: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -83,6 +90,9 @@ class UpdateScope:
         if self.handled or self._mark_pending:
             return
         assert self.update_id is not None and self.marker is not None
+        if self.lazy_mark and self.lazy_marks is not None:
+            self._mark_pending = True
+            return
         if not self.marker(session, self.update_id, clock.now()):
             raise UpdateAlreadyHandled(self.update_id)
         self._mark_pending = True
@@ -90,9 +100,12 @@ class UpdateScope:
     def _marked(self, session: Session) -> None:
         if self._mark_pending:
             self.handled, self._mark_pending = True, False
+            if self.lazy_mark and self.lazy_marks is not None:
+                assert self.update_id is not None
+                self.lazy_marks.add(self.update_id)
 
     def _unmarked(self, session: Session) -> None:
-        self._mark_pending = False
+        self._mark_pending = self.lazy_mark = False
 
     async def mark_handled(self) -> None:
         """Marks the update handled in a transaction of its own (the handlers wrote nothing,
@@ -148,6 +161,8 @@ class DampinganApplication(Application[Any, Any, Any, Any, Any, Any]):
     on_schedule_changed: Callable[[ScheduleKind, int, time], None] | None = None
     # Fetched from Telegram and stored, not yet handed to the update queue (the poller).
     in_hand: int = 0
+    # Updates handled whose inbox mark is still to be written (see UpdateScope.lazy_mark).
+    lazy_marks: set[int]
 
     @property
     def busy(self) -> bool:
@@ -202,6 +217,7 @@ class DampinganApplication(Application[Any, Any, Any, Any, Any, Any]):
                 update_id=update_id,
                 marker=self.update_marker if update_id is not None else None,
                 attempt=attempt,
+                lazy_marks=self.lazy_marks if update_id is not None else None,
             )
         )
 

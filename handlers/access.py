@@ -20,7 +20,8 @@ from telegram.ext import ApplicationHandlerStop, BaseHandler, TypeHandler
 from core.context import AppContext, current_scope
 from core.i18n import pick_language
 from models import audit
-from models.users import Role, User, get_user
+from models.reports import person_and_draft
+from models.users import Role, User
 from services.commands import sync_user_menu
 
 _LOG = logging.getLogger(__name__)
@@ -66,7 +67,8 @@ async def gate(update: Update, context: AppContext) -> None:
             await update.effective_message.reply_text(context.t("access-slow-down"))
         raise ApplicationHandlerStop
 
-    user = await get_user(context.session, tg_user.id)
+    # The draft with the person: one statement for both (most updates answer the form).
+    user, scope.draft = await person_and_draft(context.session, tg_user.id)
     if user is None and tg_user.id in context.settings.admin_ids:
         user = await _bootstrap_admin(update, context, scope.language)
     if user is not None and user.active:

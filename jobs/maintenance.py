@@ -123,7 +123,7 @@ async def _discard(application: DampinganApplication, now: datetime) -> tuple[in
                 report.id,
                 [
                     path
-                    for activity in report.activities
+                    for activity in report.draft
                     for photo in activity.photos
                     for path in (photo.archive_path, photo.thumb_path)
                 ],

@@ -1,7 +1,9 @@
 """Visit reports, their activities (one per strategy served) and photos.
 
-The tables exist from the first migration; the report form (a later feature) fills them.
 A report row is the draft while `status` is draft, so a draft is never only in memory.
+While it is a draft, its activities and photos are one JSON document on the row
+(models/drafts.py): the form reads and writes a single row per answer. Submission turns
+the document into `report_activity` and `photo` rows.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
+    BigInteger,
     ColumnElement,
     Float,
     ForeignKey,
@@ -20,13 +24,15 @@ from sqlalchemy import (
     UniqueConstraint,
     delete,
     select,
-    union,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
+from models import drafts
 from models.base import Base, str_enum, utcnow
+from models.drafts import DraftActivity
 from models.regions import Village
 from models.users import User
 
@@ -63,6 +69,11 @@ class Report(Base):
     # might be meant for an earlier question, and is not stored (the question is sent again).
     form_rev: Mapped[int] = mapped_column(default=0, server_default="0")
     asked_rev: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The draft's activities with their photos (models/drafts.py); None once submitted.
+    draft_activities: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # The last update whose answer changed the draft, written with the answer: an update
+    # handled before a crash, but not yet marked in the update inbox, is recognised by it.
+    last_update_id: Mapped[int | None] = mapped_column(BigInteger)
     # When the person was told that their untouched draft will be discarded.
     draft_reminded_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -75,8 +86,35 @@ class Report(Base):
     village: Mapped[Village | None] = relationship(lazy="joined")
 
     @property
+    def contents(self) -> Sequence[DraftActivity | ReportActivity]:
+        """The activities: the draft's document while a draft, the rows once submitted."""
+        return self.draft if self.status is ReportStatus.DRAFT else self.activities
+
+    @property
     def photo_count(self) -> int:
-        return sum(len(a.photos) for a in self.activities)
+        return sum(len(a.photos) for a in self.contents)
+
+    @property
+    def draft(self) -> list[DraftActivity]:
+        """The draft's activities, parsed once per loaded document; changes are written
+        back by `store_draft`."""
+        raw = self.draft_activities
+        cached = self.__dict__.get("_draft")
+        if cached is None or cached[0] is not raw:
+            # A refresh (after a rollback) loads a new document object: parse that one.
+            cached = (raw, drafts.parse(raw))
+            self.__dict__["_draft"] = cached
+        return cached[1]
+
+    def store_draft(self) -> None:
+        """Writes the parsed activities back to the row (before the caller's commit)."""
+        cached = self.__dict__.get("_draft")
+        if cached is None:
+            return
+        document = drafts.dump(cached[1])
+        if document != cached[0]:
+            self.draft_activities = document
+            self.__dict__["_draft"] = (document, cached[1])
 
 
 class ReportActivity(Base):
@@ -129,15 +167,30 @@ MAX_PHOTOS = 10
 
 
 async def get_draft(session: AsyncSession, user_id: int) -> Report | None:
-    """The person's unfinished report, with activities and photos loaded."""
+    """The person's unfinished report (its activities are in the row)."""
     stmt = (
         select(Report)
         .where(Report.user_id == user_id, Report.status == ReportStatus.DRAFT)
-        .options(selectinload(Report.activities).selectinload(ReportActivity.photos))
         .order_by(Report.id.desc())
         .limit(1)
     )
     return await session.scalar(stmt)
+
+
+async def person_and_draft(
+    session: AsyncSession, telegram_id: int
+) -> tuple[User | None, Report | None]:
+    """The person behind a Telegram account and their unfinished report, in one statement:
+    every update needs the first, and most updates in a busy week are answers to the form."""
+    stmt = (
+        select(User, Report)
+        .outerjoin(Report, (Report.user_id == User.id) & (Report.status == ReportStatus.DRAFT))
+        .where(User.telegram_id == telegram_id)
+        .order_by(Report.id.desc())
+        .limit(1)
+    )
+    row = (await session.execute(stmt)).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def new_draft(session: AsyncSession, *, user_id: int, agency_id: int) -> Report:
@@ -147,9 +200,8 @@ def new_draft(session: AsyncSession, *, user_id: int, agency_id: int) -> Report:
         form_state={},
         form_rev=0,
         asked_rev=0,
-        activities=[],
+        draft_activities=drafts.dump([DraftActivity()]),
     )
-    report.activities.append(ReportActivity(position=0, photos=[]))
     session.add(report)
     return report
 
@@ -158,10 +210,27 @@ def submit(report: Report, now: datetime, tz: tzinfo) -> str:
     """Turns the draft into a report; the reference is derived from the row id, so two
     reports submitted at the same moment can never get the same number. Its year is the
     regency's (`tz`): a report sent at 00:30 WIB on 1 January belongs to the new year."""
+    # A draft has no activity rows (its activities are the document): say so, rather than
+    # have the relationship loaded (lazy loading is not possible in an async session).
+    set_committed_value(report, "activities", [])
+    report.activities.extend(
+        ReportActivity(
+            position=position,
+            strategy=item.strategy,
+            activity=item.activity,
+            activity_other=item.activity_other,
+            households=item.households,
+            people=item.people,
+            description=item.description,
+            photos=[Photo(**vars(photo)) for photo in item.photos],
+        )
+        for position, item in enumerate(report.draft)
+    )
     report.status = ReportStatus.SUBMITTED
     report.submitted_at = now
     report.reference = f"LPR-{now.astimezone(tz).year}-{report.id:06d}"
     report.form_state = {}
+    report.draft_activities = None
     return report.reference
 
 
@@ -206,10 +275,36 @@ async def get_submitted(session: AsyncSession, report_id: int) -> Report | None:
 
 
 async def stored_photo_paths(session: AsyncSession) -> set[str]:
-    """Every file a photo row points at, archive copies and thumbnails, relative to the
+    """Every file a report points at, archive copies and thumbnails, relative to the
     photo store's root (drafts' photos included)."""
-    stmt = union(select(Photo.archive_path), select(Photo.thumb_path))
-    return set((await session.scalars(stmt)).all())
+    paths: set[str] = set()
+    for archive, thumb in await session.execute(select(Photo.archive_path, Photo.thumb_path)):
+        paths.update((archive, thumb))
+    documents = await session.scalars(
+        select(Report.draft_activities).where(Report.status == ReportStatus.DRAFT)
+    )
+    for document in documents:
+        for activity in drafts.parse(document):
+            for photo in activity.photos:
+                paths.update((photo.archive_path, photo.thumb_path))
+    return paths
+
+
+async def forget_questions_asked(session: AsyncSession, *, changed_since: datetime) -> int:
+    """After a run that was cut short: the question of a draft changed during it may not
+    have been sent (the bot records it as asked before sending, to spare a second commit
+    per answer). Each such draft's next typed answer gets its question first."""
+    result = await session.execute(
+        update(Report)
+        .where(
+            Report.status == ReportStatus.DRAFT,
+            Report.updated_at >= changed_since,
+            Report.asked_rev >= Report.form_rev,
+        )
+        .values(asked_rev=Report.form_rev - 1, updated_at=Report.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0))
 
 
 async def forget_reminders_of_touched_drafts(session: AsyncSession) -> int:
@@ -283,11 +378,10 @@ async def drafts_to_discard(
     session: AsyncSession, *, untouched_since: datetime, reminded_before: datetime
 ) -> Sequence[Report]:
     """Drafts not changed since `untouched_since` whose owner was reminded before
-    `reminded_before` and has not changed them since, with their photos loaded."""
+    `reminded_before` and has not changed them since (their photos are in `draft`)."""
     stmt = (
         select(Report)
         .where(*_discardable(untouched_since=untouched_since, reminded_before=reminded_before))
-        .options(selectinload(Report.activities).selectinload(ReportActivity.photos))
         .order_by(Report.id)
     )
     return (await session.scalars(stmt)).all()

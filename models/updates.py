@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, delete, select, update
+from sqlalchemy import BigInteger, delete, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from models.base import Base
 
@@ -30,10 +30,15 @@ class InboxUpdate(Base):
     payload: Mapped[dict[str, Any]]
     received_at: Mapped[datetime] = mapped_column(index=True)
     handled_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The chat it came from: a chat's updates are handled one after the other, so one that
+    # is followed by a handled update of its chat was handled too (see `mark_overtaken`).
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
 
 
 async def store(
-    session: AsyncSession, updates: Sequence[tuple[int, dict[str, Any]]], now: datetime
+    session: AsyncSession,
+    updates: Sequence[tuple[int, int | None, dict[str, Any]]],
+    now: datetime,
 ) -> set[int]:
     """Stores a batch; returns the ids that were not stored before (the ones to handle)."""
     if not updates:
@@ -45,14 +50,41 @@ async def store(
         insert(InboxUpdate)
         .values(
             [
-                {"update_id": update_id, "payload": payload, "received_at": now}
-                for update_id, payload in updates
+                {
+                    "update_id": update_id,
+                    "chat_id": chat_id,
+                    "payload": payload,
+                    "received_at": now,
+                }
+                for update_id, chat_id, payload in updates
             ]
         )
         .on_conflict_do_nothing(index_elements=["update_id"])
         .returning(InboxUpdate.update_id)
     )
     return set((await session.scalars(stmt)).all())
+
+
+async def mark_overtaken(session: AsyncSession, now: datetime) -> int:
+    """Marks handled every unhandled update followed by a handled update of the same chat.
+    Updates of one chat are handled in order, so such an update was handled: its mark was
+    one of those written in a batch (`mark_many`) that a crash lost. Returns how many."""
+    later = aliased(InboxUpdate)
+    result = await session.execute(
+        update(InboxUpdate)
+        .where(
+            InboxUpdate.handled_at.is_(None),
+            InboxUpdate.chat_id.is_not(None),
+            exists().where(
+                later.chat_id == InboxUpdate.chat_id,
+                later.update_id > InboxUpdate.update_id,
+                later.handled_at.is_not(None),
+            ),
+        )
+        .values(handled_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def unhandled(session: AsyncSession) -> Sequence[InboxUpdate]:
@@ -73,6 +105,18 @@ def mark_handled(session: Session, update_id: int, now: datetime) -> bool:
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0) == 1)
+
+
+async def mark_many(session: AsyncSession, update_ids: Sequence[int], now: datetime) -> None:
+    """Marks updates handled whose handlers recorded that themselves (see
+    core/context.py, `UpdateScope.lazy_mark`), in one statement."""
+    if update_ids:
+        await session.execute(
+            update(InboxUpdate)
+            .where(InboxUpdate.update_id.in_(update_ids), InboxUpdate.handled_at.is_(None))
+            .values(handled_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
 
 async def forget_handled_before(session: AsyncSession, cutoff: datetime) -> int:

@@ -11,13 +11,14 @@ import random
 import struct
 import tempfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import ExifTags, Image
+from PIL.JpegImagePlugin import JpegImageFile
 from PIL.TiffImagePlugin import IFDRational
 
 from core.clock import Clock
@@ -454,6 +455,206 @@ def test_broken_exif_keeps_the_photo(store: PhotoStore, exif: bytes) -> None:
 
     assert (result.width, result.height) == (400, 300)
     assert (result.taken_at, result.latitude, result.longitude) == (None, None, None)
+
+
+# -- what is kept, what is decoded --------------------------------------------------------
+
+
+def telegram_jpeg(size: tuple[int, int] = (1280, 960), **options: object) -> bytes:
+    """A JPEG as the Bot API delivers a photo: Telegram's own encoding, no metadata."""
+    buf = io.BytesIO()
+    make_image(size).save(buf, "JPEG", quality=87, **options)
+    return buf.getvalue()
+
+
+def red_corner(image: Image.Image) -> tuple[int, int]:
+    """Which corner (0 or 1 for x, 0 or 1 for y) the red quarter of `make_image` is in."""
+    width, height = image.size
+    for x, y in ((0, 0), (1, 0), (0, 1), (1, 1)):
+        pixel = image.getpixel(
+            (width // 16 + x * width * 7 // 8, height // 16 + y * height * 7 // 8)
+        )
+        assert isinstance(pixel, tuple)
+        red, green, blue = pixel
+        if red > 200 and green < 80 and blue < 80:
+            return x, y
+    raise AssertionError("no red corner")
+
+
+def test_telegram_photo_is_kept_as_it_came(store: PhotoStore) -> None:
+    data = telegram_jpeg()
+
+    result = store.ingest(data, key=KEY)
+
+    assert store.open_archive(result.archive_path).read_bytes() == data
+    assert (result.width, result.height) == (1280, 960)
+    assert (result.original_width, result.original_height) == (1280, 960)
+    assert result.sha256 == hashlib.sha256(data).hexdigest()
+    thumb = reopen(store, result.thumb_path)
+    assert (thumb.format, thumb.size, thumb.mode) == ("JPEG", (320, 240), "RGB")
+    assert red_corner(thumb) == (0, 0)
+
+
+def test_plain_jpeg_with_a_colour_profile_is_kept(store: PhotoStore) -> None:
+    data = telegram_jpeg((800, 600), icc_profile=b"not personal")
+
+    result = store.ingest(data, key=KEY)
+
+    assert store.open_archive(result.archive_path).read_bytes() == data
+    assert reopen(store, result.thumb_path).info.get("icc_profile") == b"not personal"
+
+
+@pytest.mark.parametrize("orientation", [None, 1])
+def test_small_upright_jpeg_with_metadata_is_re_encoded_without_it(
+    store: PhotoStore, orientation: int | None
+) -> None:
+    # Within the archive size and upright, but its EXIF holds the position: not kept as is.
+    data = make_jpeg(
+        (800, 600),
+        orientation=orientation,
+        taken="2026:11:20 09:15:00",
+        gps=("S", (7, 3, 0), "E", (109, 24, 0)),
+    )
+
+    result = store.ingest(data, key=KEY)
+
+    assert result.taken_at == datetime(2026, 11, 20, 9, 15, tzinfo=JAKARTA)
+    assert result.latitude == pytest.approx(-7.05)
+    assert result.longitude == pytest.approx(109.4)
+    raw = store.open_archive(result.archive_path).read_bytes()
+    assert raw != data
+    assert b"Exif\x00\x00" not in raw and b"Samsung" not in raw
+    archive = reopen(store, result.archive_path)
+    assert archive.size == (800, 600)
+    assert red_corner(archive) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        telegram_jpeg() + b"SEFT trailer with the phone's own notes",
+        telegram_jpeg(comment=b"Samsung SM-A125F"),
+        telegram_jpeg(xmp=b"<x:xmpmeta>Samsung</x:xmpmeta>"),
+    ],
+    ids=["bytes-after-the-image", "comment", "xmp"],
+)
+def test_jpeg_carrying_anything_else_is_re_encoded(store: PhotoStore, data: bytes) -> None:
+    result = store.ingest(data, key=KEY)
+
+    raw = store.open_archive(result.archive_path).read_bytes()
+    assert raw != data
+    assert b"Samsung" not in raw and b"SEFT" not in raw
+    assert reopen(store, result.archive_path).size == (1280, 960)
+
+
+def test_greyscale_jpeg_is_stored_as_colour(store: PhotoStore) -> None:
+    buf = io.BytesIO()
+    make_image((640, 480), "L").save(buf, "JPEG")
+
+    result = store.ingest(buf.getvalue(), key=KEY)
+
+    assert store.open_archive(result.archive_path).read_bytes() != buf.getvalue()
+    assert reopen(store, result.archive_path).mode == "RGB"
+
+
+def test_multi_picture_jpeg_is_not_kept_as_it_came(store: PhotoStore) -> None:
+    buf = io.BytesIO()
+    make_image((640, 480)).save(buf, "MPO", save_all=True, append_images=[make_image((64, 48))])
+
+    result = store.ingest(buf.getvalue(), key=KEY)
+
+    raw = store.open_archive(result.archive_path).read_bytes()
+    assert raw != buf.getvalue()
+    assert reopen(store, result.archive_path).info.get("mp") is None
+
+
+@pytest.mark.parametrize(
+    ("orientation", "corner"),
+    [(None, (0, 0)), (3, (1, 1)), (6, (1, 0)), (8, (0, 1))],
+)
+def test_camera_jpeg_is_reduced_and_turned_upright(
+    store: PhotoStore, orientation: int | None, corner: tuple[int, int]
+) -> None:
+    data = make_jpeg(
+        (4000, 3000),
+        orientation=orientation,
+        taken="2026:11:20 09:15:00",
+        offset="+07:00",
+        gps=("S", (7, 3, 0), "E", (109, 24, 0)),
+    )
+
+    result = store.ingest(data, key=KEY)
+
+    upright = (1200, 1600) if orientation in (6, 8) else (1600, 1200)
+    assert (result.width, result.height) == upright
+    assert (result.original_width, result.original_height) == (4000, 3000)
+    assert result.taken_at == datetime(2026, 11, 20, 9, 15, tzinfo=JAKARTA)
+    assert result.latitude == pytest.approx(-7.05)
+    assert result.longitude == pytest.approx(109.4)
+    archive = reopen(store, result.archive_path)
+    thumb = reopen(store, result.thumb_path)
+    assert archive.size == upright
+    assert thumb.size == (upright[0] // 5, upright[1] // 5)
+    assert red_corner(archive) == corner
+    assert red_corner(thumb) == corner
+    for image in (archive, thumb):
+        assert len(image.getexif()) == 0
+        # Baseline: Pillow marks progressive JPEGs in `info`.
+        assert "progressive" not in image.info
+
+
+@pytest.mark.parametrize(
+    ("size", "needed", "decoded"),
+    [
+        # A half-size decode covers 1600 px; a quarter (1000 px) would not.
+        ((4000, 3000), 1600, (2000, 1500)),
+        ((3000, 4000), 1600, (1500, 2000)),
+        ((6400, 4800), 1600, (1600, 1200)),
+        ((3199, 2400), 1600, (3199, 2400)),
+        ((13000, 1000), 1600, (1625, 125)),
+        # A kept Telegram photo is decoded at its thumbnail's size.
+        ((1280, 960), 320, (320, 240)),
+        ((1280, 720), 320, (320, 180)),
+        ((1000, 750), 320, (500, 375)),
+    ],
+)
+def test_jpeg_is_decoded_at_the_smallest_scale_that_covers(
+    size: tuple[int, int], needed: int, decoded: tuple[int, int]
+) -> None:
+    buf = io.BytesIO()
+    Image.new("RGB", size, "green").save(buf, "JPEG")
+
+    with Image.open(buf) as image:
+        assert isinstance(image, JpegImageFile)
+        photos._draft(image, needed)
+        image.load()
+
+        assert image.size == decoded
+
+
+def _cut(data: bytes) -> bytes:
+    return data[: len(data) // 2]
+
+
+def _bogus_huffman_table(data: bytes) -> bytes:
+    # The table's 16 code counts add up to far more than 256 codes: libjpeg gives up.
+    at = data.index(b"\xff\xc4")
+    return data[: at + 5] + b"\xff" * 16 + data[at + 21 :]
+
+
+@pytest.mark.parametrize("damage", [_cut, _bogus_huffman_table], ids=["cut", "bogus-table"])
+@pytest.mark.parametrize("size", [(1280, 960), (3200, 2400)], ids=["kept-size", "reduced"])
+def test_broken_jpeg_is_corrupt_at_any_decode_scale(
+    store: PhotoStore, size: tuple[int, int], damage: Callable[[bytes], bytes]
+) -> None:
+    data = damage(telegram_jpeg(size))
+
+    with pytest.raises(PhotoRejected) as caught:
+        store.ingest(data, key=KEY)
+
+    assert caught.value.code == "corrupt"
+    assert not store.path(f"{KEY}.jpg").exists()
+    assert not store.path(f"{KEY}.thumb.jpg").exists()
 
 
 # -- sweeps --------------------------------------------------------------------------------

@@ -7,23 +7,27 @@ dispatch, and its stored step picks the handler. Every step handler follows one 
 revision in one commit, and only then ask the next question; once Telegram has taken the
 question, the revision is recorded as asked. A typed answer that arrives while the current
 question is not known to have arrived is not stored: the person gets the question (again),
-so no answer is ever filed under a question they did not see. A wrong answer raises
-`InputError`: the reason in their language, the question again, the draft untouched.
-See form.md for the state diagram.
+so no answer is ever filed under a question they did not see. (The revision is recorded as
+asked in the step's own commit and taken back if sending fails: one commit per answer.)
+A wrong answer raises `InputError`: the reason in their language, the question again, the
+draft untouched. See form.md for the state diagram.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
+from contextlib import asynccontextmanager, suppress
 from datetime import date, timedelta
 from functools import wraps
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import CallbackQuery, Message, ReplyKeyboardRemove, Update
 from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import (
+    ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
@@ -47,20 +51,20 @@ from handlers.report.steps import (
     current_step,
     editing,
     first_missing,
+    not_asked,
     question_delivered,
     set_state,
     state,
 )
 from models.activities import OTHER, Strategy, activities_for, activity_names, get_activity
 from models.agencies import active_villages
+from models.drafts import DraftActivity, DraftPhoto
 from models.outbox import add as queue_message
 from models.regions import Village
 from models.reports import (
     MAX_ACTIVITIES,
     MAX_PHOTOS,
-    Photo,
     Report,
-    ReportActivity,
     get_draft,
     latest_submitted,
     new_draft,
@@ -83,7 +87,6 @@ MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".tif", ".tiff")
 
 NOTICE = "report.notice"
-DRAFT = "report.draft"
 REMOVE_FILES = "report.remove_files"
 StepHandler = Callable[[Update, AppContext, Report], Awaitable[Step]]
 Callback = Callable[[Update, AppContext], Coroutine[Any, Any, None]]
@@ -93,16 +96,27 @@ Callback = Callable[[Update, AppContext], Coroutine[Any, Any, None]]
 
 
 async def load_draft(update: Update, context: AppContext) -> None:
-    """Loads the person's draft; its stored step decides which handler takes the update."""
-    user = context.user
-    if user is not None and user.role is Role.STAFF:
-        current_scope().extra[DRAFT] = await get_draft(context.session, user.id)
+    """Stops an update whose answer the draft already holds: it was handled before the bot
+    died, and its mark in the update inbox (written later, in a batch) was lost."""
+    scope = current_scope()
+    report = loaded_draft()
+    if (
+        report is not None
+        and scope.update_id is not None
+        and report.last_update_id is not None
+        and scope.update_id <= report.last_update_id
+    ):
+        _LOG.info("update %s is already in the draft", scope.update_id)
+        raise ApplicationHandlerStop
 
 
 def loaded_draft() -> Report | None:
-    """The draft `load_draft` found for this update (None: no form open)."""
-    draft = current_scope().extra.get(DRAFT)
-    return draft if isinstance(draft, Report) else None
+    """The person's draft, read with the person by the gate (None: no form open)."""
+    scope = current_scope()
+    user = scope.user
+    if user is None or user.role is not Role.STAFF:
+        return None
+    return scope.draft if isinstance(scope.draft, Report) else None
 
 
 def _current_state() -> str | None:
@@ -147,7 +161,7 @@ async def ask(update: Update, context: AppContext, report: Report, step: Step) -
                 reply_markup=views.village_keyboard(context, villages, back=editing(report)),
             )
         case Step.DATE:
-            has_back = editing(report) or len(await _villages(context)) > 1
+            has_back = editing(report) or await _village_count(context, report) > 1
             await _reply(
                 update,
                 t("report-ask-date", limit=context.settings.report_max_age_days),
@@ -209,7 +223,7 @@ async def ask(update: Update, context: AppContext, report: Report, step: Step) -
         case Step.MORE:
             await _reply(
                 update,
-                t("report-ask-more", count=len(report.activities), maximum=MAX_ACTIVITIES),
+                t("report-ask-more", count=len(report.draft), maximum=MAX_ACTIVITIES),
                 reply_markup=views.more_keyboard(context, report),
             )
         case Step.LOCATION:
@@ -231,24 +245,18 @@ async def ask(update: Update, context: AppContext, report: Report, step: Step) -
 
 
 async def _acknowledge_photo(update: Update, context: AppContext, report: Report) -> None:
-    """Counts photos in one status message per album, so five photos are not five replies."""
+    """Counts the photos received. An album arrives as one update per photo: while more of
+    this chat's updates wait behind this one, the count would be out of date at once, so
+    only the last photo of an album is answered (one reply per album, not one per photo)."""
     message = update.effective_message
     assert message is not None
+    if message.media_group_id and context.app.backlog(message.chat_id) > 0:
+        return
     count = len(current_activity(report).photos)
-    text = context.t("report-photos-received", count=count, maximum=MAX_PHOTOS)
-    keyboard = views.photos_keyboard(context, count)
-    status_id = state(report).get("status_msg")
-    group = message.media_group_id
-    if group and state(report).get("status_group") == group and isinstance(status_id, int):
-        try:
-            await context.bot.edit_message_text(
-                text, chat_id=message.chat_id, message_id=status_id, reply_markup=keyboard
-            )
-            return
-        except BadRequest:
-            _LOG.debug("status message %s could not be edited; sending a new one", status_id)
-    sent = await message.reply_text(text, reply_markup=keyboard)
-    set_state(report, status_msg=sent.message_id, status_group=group)
+    await message.reply_text(
+        context.t("report-photos-received", count=count, maximum=MAX_PHOTOS),
+        reply_markup=views.photos_keyboard(context, count),
+    )
 
 
 # --- the step pattern ------------------------------------------------------------------
@@ -256,7 +264,7 @@ async def _acknowledge_photo(update: Update, context: AppContext, report: Report
 
 def _step(handler: StepHandler) -> Callback:
     """Wraps a step: input checked, the next step committed with the data as a new
-    revision, then the next question asked and recorded as asked."""
+    revision (recorded as asked), then the next question sent."""
 
     @wraps(handler)
     async def callback(update: Update, context: AppContext) -> None:
@@ -288,35 +296,49 @@ def _step(handler: StepHandler) -> Callback:
                 report = await get_draft(context.session, user.id) or report
                 await _ask_and_record(update, context, report, current_step(report))
             return
-        advance(report, step)
+        scope = current_scope()
+        advance(report, step, update_id=scope.update_id)
+        # The draft now records this update as handled; its inbox mark can wait.
+        scope.lazy_mark = scope.update_id is not None
         await context.session.commit()
-        context.app.photo_store.remove(*current_scope().extra.pop(REMOVE_FILES, []))
+        context.app.photo_store.remove(*scope.extra.pop(REMOVE_FILES, []))
         if query is not None:
             # The answered question keeps its buttons: removing them would cost a second
             # rate-limited call per answer, and a press on them is refused as stale anyway.
             await _answer(query)
-        notice = current_scope().extra.pop(NOTICE, None)
-        if notice is not None:
-            # Also takes the location keyboard away once that question is answered.
-            await _reply(update, context.t(notice), reply_markup=ReplyKeyboardRemove())
-        if step is Step.PHOTOS and _is_image_message(update):
-            await _acknowledge_photo(update, context, report)
-        else:
-            await ask(update, context, report, step)
-        await _record_asked(context, report)
+        async with _asking(context, report):
+            notice = scope.extra.pop(NOTICE, None)
+            if notice is not None:
+                # Also takes the location keyboard away once that question is answered.
+                await _reply(update, context.t(notice), reply_markup=ReplyKeyboardRemove())
+            if step is Step.PHOTOS and _is_image_message(update):
+                await _acknowledge_photo(update, context, report)
+            else:
+                await ask(update, context, report, step)
 
     return callback
 
 
+@asynccontextmanager
+async def _asking(context: AppContext, report: Report) -> AsyncIterator[None]:
+    """Sends the question of a revision recorded as asked; if sending fails, records that
+    it was not (the next typed text then gets the question first, see `_step`)."""
+    try:
+        yield
+    except BaseException:
+        not_asked(report)
+        with suppress(SQLAlchemyError):
+            await context.session.commit()
+        raise
+
+
 async def _ask_and_record(update: Update, context: AppContext, report: Report, step: Step) -> None:
-    await ask(update, context, report, step)
-    await _record_asked(context, report)
-
-
-async def _record_asked(context: AppContext, report: Report) -> None:
-    """Telegram took the question of this revision: the next typed text answers it."""
+    """Asks the current question again, recording it as asked first (the commit also
+    keeps whatever else the caller changed)."""
     report.asked_rev = report.form_rev
     await context.session.commit()
+    async with _asking(context, report):
+        await ask(update, context, report, step)
 
 
 async def _answer(query: CallbackQuery, alert: str | None = None) -> None:
@@ -357,8 +379,11 @@ def _notice(key: str) -> None:
     current_scope().extra[NOTICE] = key
 
 
-async def _village_count(context: AppContext) -> int:
-    return len(await _villages(context))
+async def _village_count(context: AppContext, report: Report) -> int:
+    """How many villages the agency serves, as counted when the form started (one query
+    fewer per answer; a village added meanwhile shows in the village list all the same)."""
+    count = state(report).get("villages")
+    return count if isinstance(count, int) else len(await _villages(context))
 
 
 # --- entry, cancel, resume -------------------------------------------------------------
@@ -390,17 +415,15 @@ async def start_report(update: Update, context: AppContext) -> None:
     report = new_draft(context.session, user_id=user.id, agency_id=user.agency_id)
     step = Step.VILLAGE
     if len(villages) == 1:
-        report.village_id = villages[0].id
+        report.village = villages[0]
         step = Step.DATE
-    await context.session.flush()
-    set_state(report, act=0)
+    set_state(report, act=0, villages=len(villages))
     advance(report, step)
     await context.session.commit()
-    report = await get_draft(context.session, user.id)
-    assert report is not None
-    if len(villages) == 1:
-        await _reply(update, context.t("report-only-village", village=villages[0].label))
-    await _ask_and_record(update, context, report, step)
+    async with _asking(context, report):
+        if len(villages) == 1:
+            await _reply(update, context.t("report-only-village", village=villages[0].label))
+        await ask(update, context, report, step)
 
 
 async def cancel(update: Update, context: AppContext) -> None:
@@ -417,10 +440,10 @@ async def cancel(update: Update, context: AppContext) -> None:
     await _reply(update, context.t("report-cancelled"), reply_markup=ReplyKeyboardRemove())
 
 
-def _photo_files(report: Report, activities: list[ReportActivity] | None = None) -> list[str]:
+def _photo_files(report: Report, activities: list[DraftActivity] | None = None) -> list[str]:
     return [
         path
-        for activity in (report.activities if activities is None else activities)
+        for activity in (report.draft if activities is None else activities)
         for photo in activity.photos
         for path in (photo.archive_path, photo.thumb_path)
     ]
@@ -483,15 +506,15 @@ def _text(update: Update) -> str:
 async def on_back(update: Update, context: AppContext, report: Report) -> Step:
     """Goes to the previous step (or back to the summary when editing)."""
     step = current_step(report)
-    previous = before(report, step, village_count=await _village_count(context))
+    previous = before(report, step, village_count=await _village_count(context, report))
     if previous is None:
         raise InputError("nothing-before")
     if step is Step.STRATEGY and activity_index(report) > 0 and previous is Step.MORE:
         # Backing out of a new activity that has nothing in it yet: drop it.
         activity = current_activity(report)
         if activity.strategy is None and not activity.photos:
-            report.activities.remove(activity)
-            set_state(report, act=len(report.activities) - 1)
+            report.draft.remove(activity)
+            set_state(report, act=len(report.draft) - 1)
     return previous
 
 
@@ -512,7 +535,7 @@ async def on_village(update: Update, context: AppContext, report: Report) -> Ste
 
 async def _set_date(context: AppContext, report: Report, visit: date) -> Step:
     report.visit_date = visit
-    return after(report, Step.DATE, village_count=await _village_count(context))
+    return after(report, Step.DATE, village_count=await _village_count(context, report))
 
 
 @_step
@@ -657,12 +680,12 @@ async def on_photo(update: Update, context: AppContext, report: Report) -> Step:
     try:
         # One file per Telegram file: the same photo sent twice maps to the same name.
         stored = await store.ingest_async(
-            data, key=f"report-{report.id}/act-{activity.id}/{unique_id}"
+            data, key=f"report-{report.id}/act-{activity.key}/{unique_id}"
         )
     except PhotoRejected as rejected:
         raise InputError(f"photo-{rejected.code}", **_photo_params(rejected.details)) from None
     activity.photos.append(
-        Photo(
+        DraftPhoto(
             telegram_file_unique_id=unique_id,
             source=source,
             sha256=stored.sha256,
@@ -728,10 +751,10 @@ async def on_more(update: Update, context: AppContext, report: Report) -> Step:
 
 
 def _add_activity(report: Report) -> Step:
-    if len(report.activities) >= MAX_ACTIVITIES:
+    if len(report.draft) >= MAX_ACTIVITIES:
         raise InputError("activity-limit", maximum=MAX_ACTIVITIES)
-    report.activities.append(ReportActivity(position=len(report.activities), photos=[]))
-    set_state(report, act=len(report.activities) - 1, edit=False)
+    report.draft.append(DraftActivity())
+    set_state(report, act=len(report.draft) - 1, edit=False)
     return Step.STRATEGY
 
 
@@ -784,7 +807,8 @@ async def send(update: Update, context: AppContext) -> None:
         advance(report, step)
         await context.session.commit()
         await _answer(query, context.t("input-report-incomplete"))
-        await _ask_and_record(update, context, report, step)
+        async with _asking(context, report):
+            await ask(update, context, report, step)
         return
     reference = submit(report, context.now(), context.settings.tz)
     confirmation = queue_message(
@@ -855,15 +879,13 @@ async def on_edit_choice(update: Update, context: AppContext, report: Report) ->
         index = int(parts[1])
     except (IndexError, ValueError):
         raise InputError("unknown-choice") from None
-    if not 0 <= index < len(report.activities):
+    if not 0 <= index < len(report.draft):
         raise InputError("unknown-choice")
     if field == "remove":
-        if len(report.activities) < 2:
+        if len(report.draft) < 2:
             raise InputError("unknown-choice")
-        removed = report.activities.pop(index)
+        removed = report.draft.pop(index)
         _remove_after_commit(_photo_files(report, [removed]))
-        for position, activity in enumerate(report.activities):
-            activity.position = position
         set_state(report, act=0)
         return Step.SUMMARY
     steps = {

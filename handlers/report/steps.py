@@ -5,7 +5,8 @@ from __future__ import annotations
 from enum import StrEnum
 
 from models.activities import OTHER
-from models.reports import Report, ReportActivity
+from models.drafts import DraftActivity
+from models.reports import Report
 
 
 class Step(StrEnum):
@@ -46,11 +47,11 @@ def current_step(report: Report) -> Step:
 
 def activity_index(report: Report) -> int:
     index = int(str(state(report).get("act", 0)))
-    return min(max(index, 0), len(report.activities) - 1)
+    return min(max(index, 0), len(report.draft) - 1)
 
 
-def current_activity(report: Report) -> ReportActivity:
-    return report.activities[activity_index(report)]
+def current_activity(report: Report) -> DraftActivity:
+    return report.draft[activity_index(report)]
 
 
 def editing(report: Report) -> bool:
@@ -62,10 +63,23 @@ def set_state(report: Report, **changes: object) -> None:
     report.form_state = {**state(report), **changes}
 
 
-def advance(report: Report, step: Step) -> None:
-    """Moves the draft to `step` as a new revision whose question is not delivered yet."""
+def advance(report: Report, step: Step, *, update_id: int | None = None) -> None:
+    """Moves the draft to `step` as a new revision, recorded as asked: the question is sent
+    right after the commit, and a failed send takes that back (`not_asked`), so a second
+    commit is needed only when sending fails. A run cut short between the commit and the
+    send is caught at the next start (bot/runs.py). `update_id` is the update whose answer
+    this is: written with it, it marks the update handled (see `Report.last_update_id`)."""
     set_state(report, step=step.value, **({"edit": False} if step is Step.SUMMARY else {}))
+    report.store_draft()
     report.form_rev += 1
+    report.asked_rev = report.form_rev
+    if update_id is not None:
+        report.last_update_id = update_id
+
+
+def not_asked(report: Report) -> None:
+    """The question of the current revision did not reach the person (sending failed)."""
+    report.asked_rev = report.form_rev - 1
 
 
 def question_delivered(report: Report) -> bool:
@@ -143,7 +157,7 @@ def first_missing(report: Report) -> tuple[Step, int] | None:
         return Step.VILLAGE, 0
     if report.visit_date is None:
         return Step.DATE, 0
-    for index, activity in enumerate(report.activities):
+    for index, activity in enumerate(report.draft):
         if activity.strategy is None:
             return Step.STRATEGY, index
         if activity.activity is None:

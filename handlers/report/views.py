@@ -17,6 +17,7 @@ from core.i18n import Raw, long_date, number, short_date
 from handlers.common import button_grid
 from handlers.report.steps import Step, activity_index
 from models.activities import OTHER, ActivityType, Strategy
+from models.drafts import DraftActivity
 from models.regions import Village
 from models.reports import MAX_ACTIVITIES, Report, ReportActivity
 
@@ -43,7 +44,9 @@ def village_label(village: Village, villages: Sequence[Village]) -> str:
     return village.label if len(same) > 1 else village.name
 
 
-def activity_name(context: AppContext, activity: ReportActivity, catalogue: dict[str, str]) -> str:
+def activity_name(
+    context: AppContext, activity: DraftActivity | ReportActivity, catalogue: dict[str, str]
+) -> str:
     if activity.activity == OTHER:
         return activity.activity_other or context.t("report-activity-other")
     return catalogue.get(activity.activity or "", activity.activity or "—")
@@ -116,7 +119,7 @@ def photos_keyboard(context: AppContext, count: int) -> InlineKeyboardMarkup:
 
 def more_keyboard(context: AppContext, report: Report) -> InlineKeyboardMarkup:
     rows = []
-    if len(report.activities) < MAX_ACTIVITIES:
+    if len(report.contents) < MAX_ACTIVITIES:
         rows.append([_button(context, "report-more-add", "more")])
     rows.append([_button(context, "report-more-continue", "next")])
     rows.append([_back(context)])
@@ -165,8 +168,8 @@ def edit_keyboard(context: AppContext, report: Report, village_count: int) -> In
     visit.append(_button(context, "report-edit-date", "e:date"))
     visit.append(_button(context, "report-edit-location", "e:location"))
     rows.append(visit)
-    several = len(report.activities) > 1
-    for index in range(len(report.activities)):
+    several = len(report.contents) > 1
+    for index in range(len(report.contents)):
         n = index + 1
         label = {"n": n} if several else {"n": ""}
         rows.append(
@@ -183,7 +186,7 @@ def edit_keyboard(context: AppContext, report: Report, village_count: int) -> In
         )
         if several:
             rows.append([_button(context, "report-edit-remove", f"e:remove:{index}", n=n)])
-    if len(report.activities) < MAX_ACTIVITIES:
+    if len(report.contents) < MAX_ACTIVITIES:
         rows.append([_button(context, "report-more-add", "e:add")])
     rows.append([_button(context, "report-edit-done", "summary")])
     return InlineKeyboardMarkup(rows)
@@ -199,8 +202,8 @@ def summary_text(
     """Everything on one screen, in the person's language; user text is escaped."""
     lang = context.lang
     parts = []
-    several = len(report.activities) > 1
-    for index, activity in enumerate(report.activities):
+    several = len(report.contents) > 1
+    for index, activity in enumerate(report.contents):
         description = activity.description or "—"
         if len(description) > SUMMARY_DESCRIPTION_CHARS:
             description = description[: SUMMARY_DESCRIPTION_CHARS - 1] + "…"
@@ -243,6 +246,6 @@ def step_prompt_key(step: Step) -> str:
 
 def activity_prefix(context: AppContext, report: Report) -> Raw:
     """ "Kegiatan 2 — " when the visit has several activities, else nothing."""
-    if len(report.activities) > 1:
+    if len(report.contents) > 1:
         return context.t("report-activity-prefix", n=activity_index(report) + 1)
     return Raw("")

@@ -7,9 +7,12 @@ import random
 from datetime import datetime
 
 from PIL import Image
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.agencies import Agency
+from models.drafts import DraftActivity, DraftPhoto
+from models.reports import Photo, Report, ReportStatus
 from models.users import Role, User
 from tests.e2e.conftest import HasDatabase
 
@@ -81,3 +84,25 @@ def gps_exif(lat: float, lon: float, taken: datetime) -> Image.Exif:
     gps[3] = "W" if lon < 0 else "E"
     gps[4] = dms(lon)
     return exif
+
+
+async def draft_activities(session: AsyncSession) -> list[DraftActivity]:
+    """The activities of every open draft (a draft keeps them in its row), in draft order."""
+    reports = await session.scalars(
+        select(Report).where(Report.status == ReportStatus.DRAFT).order_by(Report.id)
+    )
+    return [activity for report in reports for activity in report.draft]
+
+
+async def photo_count(session: AsyncSession) -> int:
+    """Photos stored anywhere: in drafts and in submitted reports."""
+    submitted = await session.scalar(select(func.count()).select_from(Photo)) or 0
+    return submitted + sum(len(a.photos) for a in await draft_activities(session))
+
+
+async def all_photos(session: AsyncSession) -> list[DraftPhoto | Photo]:
+    """Every stored photo: drafts' first, then submitted reports' in id order."""
+    drafts: list[DraftPhoto | Photo] = [
+        p for a in await draft_activities(session) for p in a.photos
+    ]
+    return drafts + list((await session.scalars(select(Photo).order_by(Photo.id))).all())

@@ -12,16 +12,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from bot.demo import load_demo_data
 from core.settings import Settings
-from models.reports import Photo, ReportActivity
 from sandbox import Sandbox
 from tests.conftest import API_JSON, PG_SERVER_URL
 from tests.e2e.conftest import ADMIN_ID, TOKEN, Database, Harness, _start, _stop
-from tests.e2e.factories import add_staff, jpeg
+from tests.e2e.factories import add_staff, all_photos, draft_activities, jpeg
 from tests.e2e.flows import STAFF, answer, buttons, fill_until_photos, press
 from tests.e2e.tcp_proxy import TcpProxy
 
@@ -103,7 +101,7 @@ async def test_postgresql_away_for_ten_seconds_mid_form(
     ask_description = await answer(typist, "40")
     assert "Uraikan" in ask_description["text"]
     async with database.db() as session:
-        activities = (await session.scalars(select(ReportActivity))).all()
+        activities = await draft_activities(session)
         # Both filled in 12 households and 40 people (the photographer before the outage).
         assert sorted((a.households, a.people) for a in activities) == [(12, 40), (12, 40)]
-        assert len((await session.scalars(select(Photo))).all()) == 1
+        assert len(await all_photos(session)) == 1

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy import select
 
-from models.reports import Report, ReportActivity, ReportStatus
+from models.reports import Report, ReportStatus
 from sandbox import SandboxUser
 from sandbox.server import JSONDict
 from tests.e2e.conftest import Harness
@@ -42,11 +42,7 @@ async def draft(h: Harness) -> Draft:
     async with h.db() as session:
         report = await session.scalar(select(Report).where(Report.status == ReportStatus.DRAFT))
         assert report is not None
-        activities = await session.scalars(
-            select(ReportActivity)
-            .where(ReportActivity.report_id == report.id)
-            .order_by(ReportActivity.position)
-        )
+        activities = report.draft
         return (
             report.village_id,
             report.visit_date,

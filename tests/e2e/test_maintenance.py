@@ -24,14 +24,14 @@ from jobs.maintenance import (
 )
 from models.base import utcnow
 from models.outbox import OutboxMessage
-from models.reports import Photo, Report, ReportActivity, new_draft
+from models.reports import Report, ReportActivity, new_draft
 from models.updates import InboxUpdate
 from models.users import User, get_user
 from sandbox import SandboxUser
 from services.photos import Swept
 from tests.conftest import JAKARTA
 from tests.e2e.conftest import Harness
-from tests.e2e.factories import add_staff, jpeg
+from tests.e2e.factories import add_staff, all_photos, jpeg, photo_count
 from tests.e2e.flows import STAFF, caught_up, fill_until_photos
 
 REMINDED_AFTER = timedelta(days=23, hours=1)
@@ -93,7 +93,7 @@ async def _draft_with_photo(h: Harness) -> tuple[SandboxUser, int, list[Path]]:
     async with h.db() as session:
         report = await session.scalar(select(Report))
         assert report is not None
-        photos = (await session.scalars(select(Photo))).all()
+        photos = await all_photos(session)
         files = [h.app.photo_store.path(p) for p in (photos[0].archive_path, photos[0].thumb_path)]
     assert all(f.is_file() for f in files)
     return user, report.id, files
@@ -196,7 +196,7 @@ async def test_untouched_draft_is_reminded_once_then_discarded(
     assert await _draft(h, report_id) is None
     async with h.db() as session:
         assert await session.scalar(select(func.count()).select_from(ReportActivity)) == 0
-        assert await session.scalar(select(func.count()).select_from(Photo)) == 0
+        assert await photo_count(session) == 0
     assert not any(f.exists() for f in files)
     assert not (h.app.photo_store.root / f"report-{report_id}").exists()
     await h.sandbox.settle()
@@ -222,7 +222,7 @@ async def test_draft_touched_after_the_reminder_starts_over(
     clock.advance(timedelta(days=7))
     assert await handle_stale_drafts(h.app) == StaleDrafts()
     async with h.db() as session:
-        assert await session.scalar(select(func.count()).select_from(Photo)) == 2
+        assert await photo_count(session) == 2
     assert all(f.is_file() for f in files)
     # A new silence of 23 days earns a new reminder.
     clock.advance(REMINDED_AFTER - timedelta(days=7))

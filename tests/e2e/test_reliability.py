@@ -10,13 +10,14 @@ from sqlalchemy import func, select
 from core.ratelimit import TelegramRateLimiter
 from handlers.access import FLOOD_BACKLOG
 from jobs.digests import send_digests
+from models.drafts import DraftActivity
 from models.outbox import OutboxMessage
 from models.reports import Photo, Report, ReportActivity, ReportStatus
 from models.users import User
 from sandbox import ChatEvent
 from tests.conftest import JAKARTA, TEST_NOW
 from tests.e2e.conftest import Harness
-from tests.e2e.factories import add_staff, jpeg
+from tests.e2e.factories import add_staff, draft_activities, jpeg, photo_count
 from tests.e2e.flows import (
     STAFF,
     Visit,
@@ -39,9 +40,9 @@ async def faster(h: Harness) -> None:
     await h.restart()
 
 
-async def activities(h: Harness) -> list[ReportActivity]:
+async def activities(h: Harness) -> list[DraftActivity]:
     async with h.db() as session:
-        return list((await session.scalars(select(ReportActivity))).all())
+        return await draft_activities(session)
 
 
 async def test_failed_question_after_households_does_not_file_the_next_answer_there(
@@ -300,7 +301,7 @@ async def test_a_photo_telegram_cannot_hand_over_is_asked_for_again(harness: Har
     assert "tetap tersimpan" in told["text"]
     h.sandbox.fail_randomly(0)
     async with h.db() as session:
-        assert await session.scalar(select(func.count()).select_from(Photo)) == 1
+        assert await photo_count(session) == 1
     await caught_up(h.sandbox, user)
     await user.send_photo(jpeg(seed=2))
     assert "2 foto diterima" in (await caught_up(h.sandbox, user))["text"]

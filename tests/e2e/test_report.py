@@ -11,7 +11,14 @@ from sqlalchemy import func, select
 from models.reports import Photo, Report, ReportActivity, ReportStatus
 from tests.conftest import JAKARTA
 from tests.e2e.conftest import Harness
-from tests.e2e.factories import add_agency, add_staff, gps_exif, jpeg
+from tests.e2e.factories import (
+    add_agency,
+    add_staff,
+    draft_activities,
+    gps_exif,
+    jpeg,
+    photo_count,
+)
 from tests.e2e.flows import (
     MONTHS_ID,
     STAFF,
@@ -175,11 +182,11 @@ async def test_wrong_input_at_every_step_keeps_the_draft(harness: Harness) -> No
         "rusak",
     )
     async with h.db() as session:
-        assert await session.scalar(select(func.count()).select_from(Photo)) == 0
+        assert await photo_count(session) == 0
         draft = await session.scalar(select(Report).where(Report.status == ReportStatus.DRAFT))
         assert draft is not None and draft.visit_date == typed
         assert draft.form_state["step"] == "photos"
-        activity = (await session.scalars(select(ReportActivity))).one()
+        [activity] = await draft_activities(session)
         assert (activity.activity_other, activity.households, activity.people) == (
             "Pelatihan menjahit",
             7,
@@ -194,7 +201,7 @@ async def test_wrong_input_at_every_step_keeps_the_draft(harness: Harness) -> No
         draft = await session.scalar(select(Report).where(Report.status == ReportStatus.DRAFT))
         assert draft is not None and draft.village is not None
         assert draft.village.name == "Pagergunung"
-        assert await session.scalar(select(func.count()).select_from(Photo)) == 1
+        assert await photo_count(session) == 1
 
 
 async def test_forged_village_of_another_agency_is_refused(harness: Harness) -> None:
@@ -254,7 +261,7 @@ async def test_cancel_deletes_the_draft(harness: Harness) -> None:
     assert "dibatalkan" in cancelled["text"]
     async with h.db() as session:
         assert await session.scalar(select(func.count()).select_from(Report)) == 0
-        assert await session.scalar(select(func.count()).select_from(Photo)) == 0
+        assert await photo_count(session) == 0
 
 
 async def test_staff_without_assignment_is_told_whom_to_ask(harness: Harness) -> None:
@@ -327,7 +334,7 @@ async def test_photo_limits_and_bad_files_keep_received_photos(harness: Harness)
     # An eleventh photo is refused with the reason, and the ten photos stay.
     await refused(h.sandbox, user, user.send_photo(jpeg(seed=99)), "batas maksimal")
     async with h.db() as session:
-        assert await session.scalar(select(func.count()).select_from(Photo)) == 10
+        assert await photo_count(session) == 10
 
 
 async def test_oversized_and_corrupt_files_after_a_photo(harness: Harness) -> None:
@@ -351,7 +358,7 @@ async def test_oversized_and_corrupt_files_after_a_photo(harness: Harness) -> No
         "rusak",
     )
     async with h.db() as session:
-        assert await session.scalar(select(func.count()).select_from(Photo)) == 1
+        assert await photo_count(session) == 1
     # No download of the oversized file was even attempted.
     assert all(
         (r.response or {}).get("result", {}).get("file_size", 0) < 20 * 1024 * 1024

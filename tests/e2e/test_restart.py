@@ -16,17 +16,25 @@ from sqlalchemy import func, select
 
 from bot.demo import load_demo_data
 from models.outbox import OutboxMessage
-from models.reports import Photo, Report, ReportStatus
+from models.reports import Report, ReportStatus
 from sandbox import Sandbox
 from tests.conftest import REPO
 from tests.e2e.conftest import TOKEN, Database, Harness
-from tests.e2e.factories import add_staff, jpeg
-from tests.e2e.flows import STAFF, caught_up, fill_until_photos, finish_from_photos, press
+from tests.e2e.factories import add_staff, draft_activities, jpeg, photo_count
+from tests.e2e.flows import (
+    STAFF,
+    answer,
+    buttons,
+    caught_up,
+    fill_until_photos,
+    finish_from_photos,
+    press,
+)
 
 
-async def photo_count(h: Harness) -> int:
+async def photos_stored(h: Harness) -> int:
     async with h.db() as session:
-        return int(await session.scalar(select(func.count()).select_from(Photo)) or 0)
+        return await photo_count(session)
 
 
 async def test_redelivered_update_changes_nothing(harness: Harness) -> None:
@@ -49,13 +57,13 @@ async def test_redelivered_update_changes_nothing(harness: Harness) -> None:
         for r in h.sandbox.calls("getUpdates")
     ), "the update was not delivered again"
     # Skipped as already processed: no second photo, and not even a "duplicate" reply.
-    assert await photo_count(h) == 1
+    assert await photos_stored(h) == 1
     assert len(user.inbox) == seen
 
     # The restarted bot still knows where the form was: the next photo is the second one.
     await user.send_photo(jpeg(seed=2))
     assert "2 foto diterima" in (await caught_up(h.sandbox, user))["text"]
-    assert await photo_count(h) == 2
+    assert await photos_stored(h) == 2
 
 
 _OURS = ("DAMPINGAN_", "TELEGRAM_")
@@ -156,7 +164,7 @@ async def test_sigkill_mid_form_loses_nothing(
     async with database.db() as session:
         reports = (await session.scalars(select(Report))).all()
         assert [r.status for r in reports] == [ReportStatus.SUBMITTED]
-        assert await session.scalar(select(func.count()).select_from(Photo)) == 2
+        assert await photo_count(session) == 2
 
 
 async def fetched(sandbox: Sandbox, update_id: int) -> None:
@@ -194,7 +202,7 @@ async def test_killed_right_after_send_the_confirmation_still_arrives(
     async with database.db() as session:
         [report] = (await session.scalars(select(Report))).all()
         assert report.status is ReportStatus.SUBMITTED and report.reference in sent["text"]
-        assert await session.scalar(select(func.count()).select_from(Photo)) == 1
+        assert await photo_count(session) == 1
 
 
 async def test_killed_after_the_submission_but_before_the_confirmation_got_out(
@@ -251,6 +259,54 @@ async def test_killed_right_after_an_album_every_photo_is_kept_once(
     assert "4 foto diterima" in status["text"]
     await sandbox.settle()
     async with database.db() as session:
-        assert await session.scalar(select(func.count()).select_from(Photo)) == 4
+        assert await photo_count(session) == 4
     # Nothing half-written is left in the photo folder.
     assert not list((bot.data_dir / "photos").rglob("*.tmp"))
+
+
+async def test_killed_before_the_next_question_went_out_asks_it_again(
+    killable: tuple[Sandbox, BotProcess], db_url: str
+) -> None:
+    """The households answer is committed with the people question recorded as asked, then
+    the bot dies while Telegram refuses that question: after the restart the person's next
+    typed text is not taken as the number of people (they never saw that question)."""
+    sandbox, bot = killable
+    database = Database(db_url)
+    await add_staff(database, STAFF)
+    await polling_again(sandbox, bot)
+    user = sandbox.user(STAFF, "Budi")
+    ask_date = await press(sandbox, user, await answer(user, "/lapor"), "Majalangu")
+    ask_strategy = await press(sandbox, user, ask_date, buttons(ask_date)[0])
+    ask_activity = await press(
+        sandbox, user, ask_strategy, "1. Pengurangan beban pengeluaran masyarakat"
+    )
+    ask_households = await press(sandbox, user, ask_activity, "PBI JKN (iuran BPJS Kesehatan)")
+    assert "keluarga (KK)" in ask_households["text"]
+
+    sandbox.fail_randomly(1.0, methods=["sendMessage"])
+    await user.send_text("12")
+    for _ in range(500):
+        if ("sendMessage", "fail") in sandbox.faults_injected:
+            break
+        await asyncio.sleep(0.01)
+    else:
+        raise TimeoutError(sandbox.faults_injected)
+    bot.kill()
+    sandbox.fail_randomly(0)
+    async with database.db() as session:
+        [activity] = await draft_activities(session)
+        assert (activity.households, activity.people) == (12, None)
+
+    await polling_again(sandbox, bot)
+    # Thinking "12" got lost, the person sends it again.
+    await user.send_text("12")
+    not_recorded = await user.next_message(timeout=20)
+    assert "belum dicatat" in not_recorded["text"]
+    assert "orang/jiwa" in (await user.next_message())["text"]
+    async with database.db() as session:
+        [activity] = await draft_activities(session)
+        assert (activity.households, activity.people) == (12, None)
+    assert "Uraikan" in (await answer(user, "40"))["text"]
+    async with database.db() as session:
+        [activity] = await draft_activities(session)
+        assert (activity.households, activity.people) == (12, 40)
