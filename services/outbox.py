@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardRemove
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from core.clock import now
@@ -43,9 +44,7 @@ async def deliver(session: AsyncSession, bot: Bot, message_id: int) -> bool:
     if not claimed:
         return False
     await session.refresh(message)
-    markup = (
-        InlineKeyboardMarkup.de_json(message.reply_markup, bot) if message.reply_markup else None
-    )
+    markup = _markup(message.reply_markup, bot)
     try:
         await bot.send_message(message.chat_id, message.text, reply_markup=markup)
     except (Forbidden, BadRequest) as exc:
@@ -74,3 +73,14 @@ async def flush(application: DampinganApplication) -> int:
     if waiting:
         _LOG.info("outbox: %d of %d waiting message(s) sent", sent, len(waiting))
     return sent
+
+
+def _markup(
+    data: dict[str, Any] | None, bot: Bot
+) -> InlineKeyboardMarkup | ReplyKeyboardRemove | None:
+    """The stored reply markup: inline buttons, or the removal of a reply keyboard."""
+    if not data:
+        return None
+    if data.get("remove_keyboard"):
+        return ReplyKeyboardRemove.de_json(data, bot)
+    return InlineKeyboardMarkup.de_json(data, bot)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 import migrations
-from models import Base
+from models import Base, drafts
+from models.base import UTCDateTime
+from models.drafts import DraftActivity, DraftPhoto
 
 
 def _revisions(url: str) -> list[str]:
@@ -63,3 +70,310 @@ def test_schema_matches_models(db_url: str) -> None:
         engine.dispose()
     assert differences == []
     assert _tables(db_url) == set(Base.metadata.tables) | {"alembic_version"}
+
+
+# Table shapes of revision 0004 for the data test below (plain SQL, not the models: those
+# describe the newest schema). UTCDateTime reads SQLite's zone-less values back as UTC.
+_agency = sa.table(
+    "agency",
+    sa.column("id", sa.Integer),
+    sa.column("name", sa.String),
+    sa.column("kind", sa.String),
+    sa.column("active", sa.Boolean),
+)
+_user = sa.table(
+    "app_user",
+    sa.column("id", sa.Integer),
+    sa.column("telegram_id", sa.BigInteger),
+    sa.column("full_name", sa.String),
+    sa.column("role", sa.String),
+    sa.column("agency_id", sa.Integer),
+    sa.column("language", sa.String),
+    sa.column("active", sa.Boolean),
+    sa.column("created_at", UTCDateTime()),
+)
+_report = sa.table(
+    "report",
+    sa.column("id", sa.Integer),
+    sa.column("reference", sa.String),
+    sa.column("status", sa.String),
+    sa.column("user_id", sa.Integer),
+    sa.column("agency_id", sa.Integer),
+    sa.column("form_state", sa.JSON),
+    sa.column("created_at", UTCDateTime()),
+    sa.column("updated_at", UTCDateTime()),
+    sa.column("submitted_at", UTCDateTime()),
+)
+# Only from revision 0005 on.
+_report_document = sa.table(
+    "report", sa.column("id", sa.Integer), sa.column("draft_activities", sa.JSON)
+)
+_activity = sa.table(
+    "report_activity",
+    sa.column("id", sa.Integer),
+    sa.column("report_id", sa.Integer),
+    sa.column("position", sa.Integer),
+    sa.column("strategy", sa.String),
+    sa.column("activity", sa.String),
+    sa.column("activity_other", sa.String),
+    sa.column("households", sa.Integer),
+    sa.column("people", sa.Integer),
+    sa.column("description", sa.Text),
+)
+_photo = sa.table(
+    "photo",
+    sa.column("id", sa.Integer),
+    sa.column("activity_id", sa.Integer),
+    sa.column("telegram_file_unique_id", sa.String),
+    sa.column("source", sa.String),
+    sa.column("sha256", sa.String),
+    sa.column("archive_path", sa.String),
+    sa.column("thumb_path", sa.String),
+    sa.column("width", sa.Integer),
+    sa.column("height", sa.Integer),
+    sa.column("taken_at", UTCDateTime()),
+    sa.column("exif_latitude", sa.Float),
+    sa.column("exif_longitude", sa.Float),
+    sa.column("created_at", UTCDateTime()),
+)
+_CREATED = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
+_TAKEN = datetime(2026, 11, 23, 2, 15, 30, tzinfo=UTC)
+# (activity values, photos) of the draft, by position.
+_DRAFT: list[tuple[dict[str, Any], list[dict[str, Any]]]] = [
+    (
+        {
+            "position": 0,
+            "strategy": "pengurangan_beban",
+            "activity": "pkh",
+            "activity_other": None,
+            "households": 12,
+            "people": 40,
+            "description": "Sosialisasi PKH di balai desa",
+        },
+        [
+            {
+                "telegram_file_unique_id": "AQADdraft1",
+                "source": "document",
+                "sha256": "a" * 64,
+                "archive_path": "2026/11/1/a.jpg",
+                "thumb_path": "2026/11/1/a.thumb.jpg",
+                "width": 4000,
+                "height": 3000,
+                "taken_at": _TAKEN,
+                "exif_latitude": -6.8897,
+                "exif_longitude": 109.3806,
+            },
+            {
+                "telegram_file_unique_id": "AQADdraft2",
+                "source": "photo",
+                "sha256": "b" * 64,
+                "archive_path": "2026/11/1/b.jpg",
+                "thumb_path": "2026/11/1/b.thumb.jpg",
+                "width": 1280,
+                "height": 960,
+                "taken_at": None,
+                "exif_latitude": None,
+                "exif_longitude": None,
+            },
+        ],
+    ),
+    (
+        {
+            "position": 1,
+            "strategy": "peningkatan_pendapatan",
+            "activity": "other",
+            "activity_other": "Pelatihan anyaman bambu",
+            "households": 5,
+            "people": 7,
+            "description": None,
+        },
+        [],
+    ),
+]
+_SUBMITTED_ACTIVITY: dict[str, Any] = {
+    "position": 0,
+    "strategy": "pengurangan_kantong_kemiskinan",
+    "activity": "jamban",
+    "activity_other": None,
+    "households": 3,
+    "people": 11,
+    "description": "Jamban sehat",
+}
+_SUBMITTED_PHOTO: dict[str, Any] = {
+    "telegram_file_unique_id": "AQADsubmitted",
+    "source": "document",
+    "sha256": "c" * 64,
+    "archive_path": "2026/11/2/c.jpg",
+    "thumb_path": "2026/11/2/c.thumb.jpg",
+    "width": 3000,
+    "height": 4000,
+    "taken_at": datetime(2026, 11, 22, 8, 0, tzinfo=UTC),
+    "exif_latitude": -6.9,
+    "exif_longitude": 109.4,
+}
+
+
+def _seed_0004(url: str) -> tuple[int, int, list[int]]:
+    """A draft and a submitted report with their rows; (draft id, submitted id, the
+    draft's activity ids by position)."""
+    engine = migrations.sync_engine(url)
+    try:
+        with engine.begin() as connection:
+
+            def insert(table: sa.TableClause, **values: Any) -> int:
+                statement = table.insert().values(**values).returning(table.c.id)
+                return int(connection.execute(statement).scalar_one())
+
+            agency_id = insert(_agency, name="Dinas Sosial", kind="dinas", active=True)
+            user_id = insert(
+                _user,
+                telegram_id=5_000_000_001,
+                full_name="Siti",
+                role="staff",
+                agency_id=agency_id,
+                language="id",
+                active=True,
+                created_at=_CREATED,
+            )
+            common = {
+                "user_id": user_id,
+                "agency_id": agency_id,
+                "form_state": {},
+                "created_at": _CREATED,
+                "updated_at": _CREATED,
+            }
+            draft_id = insert(_report, status="draft", **common)
+            submitted_id = insert(
+                _report,
+                status="submitted",
+                reference="R-0001",
+                submitted_at=_CREATED,
+                **common,
+            )
+            # Inserted last position first, so row ids and positions disagree.
+            activity_ids: dict[int, int] = {}
+            for values, photos in reversed(_DRAFT):
+                activity_id = insert(_activity, report_id=draft_id, **values)
+                activity_ids[values["position"]] = activity_id
+                for photo in photos:
+                    insert(_photo, activity_id=activity_id, created_at=_CREATED, **photo)
+            activity_id = insert(_activity, report_id=submitted_id, **_SUBMITTED_ACTIVITY)
+            insert(_photo, activity_id=activity_id, created_at=_CREATED, **_SUBMITTED_PHOTO)
+    finally:
+        engine.dispose()
+    return draft_id, submitted_id, [activity_ids[p] for p in sorted(activity_ids)]
+
+
+def _report_rows(url: str, report_id: int) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """A report's activity rows by position, each with its photo rows by id (all columns)."""
+    engine = migrations.sync_engine(url)
+    try:
+        with engine.connect() as connection:
+            activities = connection.execute(
+                sa.select(_activity)
+                .where(_activity.c.report_id == report_id)
+                .order_by(_activity.c.position)
+            ).mappings()
+            result = []
+            for activity in activities.all():
+                photos = connection.execute(
+                    sa.select(_photo)
+                    .where(_photo.c.activity_id == activity["id"])
+                    .order_by(_photo.c.id)
+                ).mappings()
+                result.append((dict(activity), [dict(p) for p in photos.all()]))
+            return result
+    finally:
+        engine.dispose()
+
+
+def _document(url: str, report_id: int) -> Any:
+    engine = migrations.sync_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(
+                sa.select(_report_document.c.draft_activities).where(
+                    _report_document.c.id == report_id
+                )
+            ).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def _set_document(url: str, report_id: int, document: list[dict[str, Any]]) -> None:
+    engine = migrations.sync_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                _report_document.update()
+                .where(_report_document.c.id == report_id)
+                .values(draft_activities=document)
+            )
+    finally:
+        engine.dispose()
+
+
+def _without(row: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k not in keys}
+
+
+def test_0005_moves_drafts_to_json_and_back(empty_db_url: str) -> None:
+    """0005 turns a draft's activity and photo rows into its JSON document and back again on
+    downgrade, with every value (taken_at as an aware datetime); submitted reports keep
+    their rows."""
+    url = empty_db_url
+    migrations.upgrade(url, "0004")
+    draft_id, submitted_id, activity_ids = _seed_0004(url)
+    submitted_rows = _report_rows(url, submitted_id)
+    assert len(submitted_rows) == 1 and len(submitted_rows[0][1]) == 1
+
+    migrations.upgrade(url, "0005")
+    expected = [
+        DraftActivity(
+            # The old photo folders are named after the activity's row id.
+            key=str(activity_id),
+            **_without(values, "position"),
+            photos=[DraftPhoto(**photo) for photo in photos],
+        )
+        for activity_id, (values, photos) in zip(activity_ids, _DRAFT, strict=True)
+    ]
+    activities = drafts.parse(_document(url, draft_id))
+    assert activities == expected
+    taken_at = activities[0].photos[0].taken_at
+    assert taken_at is not None and taken_at.utcoffset() is not None
+    assert _report_rows(url, draft_id) == []
+    assert _report_rows(url, submitted_id) == submitted_rows
+    assert _document(url, submitted_id) is None
+
+    # The bot writes a photo's taken_at in the local zone (EXIF): the same instant must come
+    # back on downgrade, which SQLite gets wrong unless the value is converted to UTC.
+    activities[0].photos[0].taken_at = _TAKEN.astimezone(ZoneInfo("Asia/Jakarta"))
+    _set_document(url, draft_id, drafts.dump(activities))
+
+    migrations.downgrade(url, "0004")
+    restored = _report_rows(url, draft_id)
+    assert [
+        (
+            _without(activity, "id", "report_id"),
+            [_without(photo, "id", "activity_id", "created_at") for photo in photos],
+        )
+        for activity, photos in restored
+    ] == _DRAFT
+    for activity, photos in restored:
+        assert activity["report_id"] == draft_id
+        assert all(photo["activity_id"] == activity["id"] for photo in photos)
+    assert _report_rows(url, submitted_id) == submitted_rows
+
+    migrations.upgrade(url)
+    assert migrations.current(url) == _revisions(url)[-1]
+    assert drafts.parse(_document(url, draft_id)) == [
+        DraftActivity(
+            key=str(activity["id"]),
+            **_without(activity, "id", "report_id", "position"),
+            photos=[
+                DraftPhoto(**_without(photo, "id", "activity_id", "created_at"))
+                for photo in photos
+            ],
+        )
+        for activity, photos in restored
+    ]

@@ -218,13 +218,7 @@ async def ask(update: Update, context: AppContext, report: Report, step: Step) -
             await _reply(
                 update,
                 t("report-ask-photos", prefix=prefix, count=count, maximum=MAX_PHOTOS),
-                reply_markup=views.photos_keyboard(context, count),
-            )
-        case Step.MORE:
-            await _reply(
-                update,
-                t("report-ask-more", count=len(report.draft), maximum=MAX_ACTIVITIES),
-                reply_markup=views.more_keyboard(context, report),
+                reply_markup=views.photos_keyboard(context, report, count),
             )
         case Step.LOCATION:
             await _reply(
@@ -255,7 +249,7 @@ async def _acknowledge_photo(update: Update, context: AppContext, report: Report
     count = len(current_activity(report).photos)
     await message.reply_text(
         context.t("report-photos-received", count=count, maximum=MAX_PHOTOS),
-        reply_markup=views.photos_keyboard(context, count),
+        reply_markup=views.photos_keyboard(context, report, count),
     )
 
 
@@ -509,7 +503,7 @@ async def on_back(update: Update, context: AppContext, report: Report) -> Step:
     previous = before(report, step, village_count=await _village_count(context, report))
     if previous is None:
         raise InputError("nothing-before")
-    if step is Step.STRATEGY and activity_index(report) > 0 and previous is Step.MORE:
+    if step is Step.STRATEGY and activity_index(report) > 0:
         # Backing out of a new activity that has nothing in it yet: drop it.
         activity = current_activity(report)
         if activity.strategy is None and not activity.photos:
@@ -744,10 +738,10 @@ async def on_photos_done(update: Update, context: AppContext, report: Report) ->
 
 @_step
 async def on_more(update: Update, context: AppContext, report: Report) -> Step:
-    """Adds another activity to the visit, or goes on to the location."""
-    if _data(update) == "more":
-        return _add_activity(report)
-    return after(report, Step.MORE, village_count=0)
+    """Adds another activity to the visit, once this one has a photo."""
+    if not current_activity(report).photos:
+        raise InputError("photo-at-least-one")
+    return _add_activity(report)
 
 
 def _add_activity(report: Report) -> Step:
@@ -770,7 +764,7 @@ async def on_location(update: Update, context: AppContext, report: Report) -> St
     report.location_live = bool(location.live_period)
     report.location_forwarded = message.forward_origin is not None
     set_state(report, location_done=True)
-    _notice("report-location-saved")
+    # No "location saved" line: the summary that follows shows it (one message fewer).
     return after(report, Step.LOCATION, village_count=0)
 
 
@@ -782,7 +776,6 @@ async def on_location_text(update: Update, context: AppContext, report: Report) 
         report.latitude = report.longitude = report.location_accuracy = None
         report.location_live = report.location_forwarded = None
         set_state(report, location_done=True)
-        _notice("report-location-skipped")
         return after(report, Step.LOCATION, village_count=0)
     if text == context.t("button-back"):
         _notice("report-going-back")
@@ -817,6 +810,8 @@ async def send(update: Update, context: AppContext) -> None:
         views.summary_text(
             context, report, catalogue=await _catalogue(context), header_key="report-sent"
         ),
+        # The location keyboard only hides itself once used; the form's end takes it away.
+        reply_markup=ReplyKeyboardRemove().to_dict(),
     )
     await context.session.commit()
     _LOG.info("report %s submitted by user %s", reference, user.telegram_id)
@@ -937,9 +932,9 @@ def conversation() -> StoredConversation:
             Step.PHOTOS: [
                 MessageHandler(filters.PHOTO | filters.Document.ALL, on_photo),
                 _button(on_photos_done, "done$"),
+                _button(on_more, "more$"),
                 BACK,
             ],
-            Step.MORE: [_button(on_more, "(more|next)$"), BACK],
             Step.LOCATION: [
                 MessageHandler(filters.LOCATION, on_location),
                 MessageHandler(TEXT, on_location_text),

@@ -19,7 +19,6 @@ class Step(StrEnum):
     PEOPLE = "people"
     DESCRIPTION = "description"
     PHOTOS = "photos"
-    MORE = "more"
     LOCATION = "location"
     SUMMARY = "summary"
     EDIT = "edit"
@@ -41,8 +40,13 @@ def state(report: Report) -> dict[str, object]:
     return report.form_state or {}
 
 
+# Steps of earlier versions, as drafts saved then may still hold them.
+_RETIRED = {"more": Step.PHOTOS}
+
+
 def current_step(report: Report) -> Step:
-    return Step(str(state(report).get("step", Step.VILLAGE)))
+    value = str(state(report).get("step", Step.VILLAGE))
+    return _RETIRED.get(value) or Step(value)
 
 
 def activity_index(report: Report) -> int:
@@ -112,8 +116,6 @@ def after(report: Report, step: Step, *, village_count: int) -> Step:
         case Step.DESCRIPTION:
             return Step.PHOTOS
         case Step.PHOTOS:
-            return Step.MORE
-        case Step.MORE:
             return Step.SUMMARY if state(report).get("location_done") else Step.LOCATION
         case _:
             return Step.SUMMARY
@@ -128,7 +130,8 @@ def before(report: Report, step: Step, *, village_count: int) -> Step | None:
         case Step.DATE:
             return Step.VILLAGE if village_count > 1 else None
         case Step.STRATEGY:
-            return Step.DATE if activity_index(report) == 0 else Step.MORE
+            # A further activity: back to the photos of the one before.
+            return Step.DATE if activity_index(report) == 0 else Step.PHOTOS
         case Step.ACTIVITY:
             return Step.STRATEGY
         case Step.ACTIVITY_OTHER:
@@ -141,10 +144,8 @@ def before(report: Report, step: Step, *, village_count: int) -> Step | None:
             return Step.PEOPLE
         case Step.PHOTOS:
             return Step.DESCRIPTION
-        case Step.MORE:
-            return Step.PHOTOS
         case Step.LOCATION:
-            return Step.MORE
+            return Step.PHOTOS
         case Step.EDIT:
             return Step.SUMMARY
         case _:

@@ -109,19 +109,14 @@ def people_keyboard(context: AppContext) -> InlineKeyboardMarkup:
     return back_keyboard(context, _button(context, "report-people-skip", "skip"))
 
 
-def photos_keyboard(context: AppContext, count: int) -> InlineKeyboardMarkup:
+def photos_keyboard(context: AppContext, report: Report, count: int) -> InlineKeyboardMarkup:
+    """Done, and (with a photo) another activity of the same visit straight away: a visit
+    with one activity, the usual case, needs no extra question for it."""
     rows = []
     if count:
         rows.append([_button(context, "report-photos-done", "done", count=count)])
-    rows.append([_back(context)])
-    return InlineKeyboardMarkup(rows)
-
-
-def more_keyboard(context: AppContext, report: Report) -> InlineKeyboardMarkup:
-    rows = []
-    if len(report.contents) < MAX_ACTIVITIES:
-        rows.append([_button(context, "report-more-add", "more")])
-    rows.append([_button(context, "report-more-continue", "next")])
+        if len(report.contents) < MAX_ACTIVITIES:
+            rows.append([_button(context, "report-more-add", "more")])
     rows.append([_back(context)])
     return InlineKeyboardMarkup(rows)
 

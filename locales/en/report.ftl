@@ -46,14 +46,10 @@ report-ask-photos =
     Received so far: { $count } photos.
 report-photos-received = 📷 { $count } photos received (at most { $maximum }). Send more, or press Done.
 report-photos-done = ✅ Done ({ $count } photos)
-report-ask-more = This activity is saved. Did the same visit include another activity (another strategy)? ({ $count } of at most { $maximum } activities)
 report-more-add = ➕ Add another activity
-report-more-continue = Continue ▶️
 report-ask-location = 📍 Share your current location with the button below, or skip.
 report-location-share = 📍 Send my location
 report-location-skip = Skip location
-report-location-saved = 📍 Location saved.
-report-location-skipped = Location skipped.
 report-going-back = Back to the previous step.
 
 report-summary =

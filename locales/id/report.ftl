@@ -46,14 +46,10 @@ report-ask-photos =
     Sudah diterima: { $count } foto.
 report-photos-received = 📷 { $count } foto diterima (maksimal { $maximum }). Kirim lagi, atau tekan Selesai.
 report-photos-done = ✅ Selesai ({ $count } foto)
-report-ask-more = Kegiatan ini tersimpan. Apakah dalam kunjungan yang sama ada kegiatan lain (strategi lain)? ({ $count } dari maksimal { $maximum } kegiatan)
 report-more-add = ➕ Tambah kegiatan lain
-report-more-continue = Lanjut ▶️
 report-ask-location = 📍 Bagikan lokasi Anda saat ini dengan tombol di bawah, atau lewati.
 report-location-share = 📍 Kirim lokasi saya
 report-location-skip = Lewati lokasi
-report-location-saved = 📍 Lokasi tersimpan.
-report-location-skipped = Lokasi dilewati.
 report-going-back = Kembali ke langkah sebelumnya.
 
 report-summary =

@@ -12,7 +12,7 @@ Create Date: 2026-12-01
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -62,7 +62,12 @@ photo = sa.table(
 
 
 def _iso(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
+    if not isinstance(value, datetime):
+        return value
+    # SQLite hands the stored UTC time back without its zone; the document holds aware times.
+    return (
+        value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    ).isoformat()
 
 
 def upgrade() -> None:
@@ -95,6 +100,9 @@ def upgrade() -> None:
         connection.execute(
             report.update().where(report.c.id == report_id).values(draft_activities=document)
         )
+        # Explicitly: on SQLite env.py turns foreign keys off, so nothing would cascade.
+        ids = sa.select(activity.c.id).where(activity.c.report_id == report_id)
+        connection.execute(photo.delete().where(photo.c.activity_id.in_(ids)))
         connection.execute(activity.delete().where(activity.c.report_id == report_id))
 
 
@@ -117,10 +125,11 @@ def downgrade() -> None:
             for data in item.get("photos") or []:
                 values = {name: data.get(name) for name in PHOTO_FIELDS}
                 if isinstance(values["taken_at"], str):
-                    values["taken_at"] = datetime.fromisoformat(values["taken_at"])
+                    # In UTC: SQLite stores the wall time and drops the offset.
+                    values["taken_at"] = datetime.fromisoformat(values["taken_at"]).astimezone(UTC)
                 connection.execute(
                     photo.insert().values(
-                        activity_id=activity_id, created_at=datetime.now().astimezone(), **values
+                        activity_id=activity_id, created_at=datetime.now(UTC), **values
                     )
                 )
     with op.batch_alter_table("update_inbox") as batch:

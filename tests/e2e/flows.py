@@ -66,13 +66,11 @@ async def fill_until_photos(
 
 
 async def finish_from_photos(sandbox: Sandbox, user: SandboxUser) -> JSONDict:
-    """Done with photos, no more activities, skip location; returns the summary."""
+    """Done with photos, no more activities, share the location; returns the summary."""
     status = await caught_up(sandbox, user)
-    ask_more = await press(sandbox, user, status, buttons(status)[0])
-    ask_location = await press(sandbox, user, ask_more, "Lanjut ▶️")
+    ask_location = await press(sandbox, user, status, buttons(status)[0])
     assert "Bagikan lokasi" in ask_location["text"]
     await user.send_location(-7.1234, 109.3456, horizontal_accuracy=12.5)
-    await user.next_message()  # "location saved"
     summary = await user.next_message()
     assert "Periksa laporan Anda" in summary["text"]
     return summary
@@ -160,8 +158,6 @@ async def report_through_trouble(
             label.startswith("✅ Selesai") for label in labels
         ):
             await user.press(last, next(b for b in labels if b.startswith("✅ Selesai")))
-        elif "Kegiatan ini tersimpan" in text:
-            await user.press(last, "Lanjut ▶️")
         elif "Bagikan lokasi" in text:
             await user.send_location(-7.1234, 109.3456, horizontal_accuracy=12.5)
         elif "Periksa laporan" in text:

@@ -97,8 +97,7 @@ async def test_two_activities_keep_their_own_photos(harness: Harness) -> None:
     await fill_until_photos(h.sandbox, user)
     await user.send_photo(jpeg(seed=1))
     status = await caught_up(h.sandbox, user)
-    ask_more = await press(h.sandbox, user, status, buttons(status)[0])
-    ask_strategy = await press(h.sandbox, user, ask_more, "\u2795 Tambah kegiatan lain")
+    ask_strategy = await press(h.sandbox, user, status, "\u2795 Tambah kegiatan lain")
     assert "Kegiatan 2" in ask_strategy["text"]
     ask_activity = await press(
         h.sandbox, user, ask_strategy, "3. Pengurangan kantong-kantong kemiskinan"
@@ -415,8 +414,7 @@ async def test_live_and_forwarded_locations_are_recorded_as_such(harness: Harnes
     await fill_until_photos(h.sandbox, user)
     await user.send_photo(jpeg(seed=60))
     status = await caught_up(h.sandbox, user)
-    ask_more = await press(h.sandbox, user, status, buttons(status)[0])
-    await press(h.sandbox, user, ask_more, "Lanjut ▶️")
+    await press(h.sandbox, user, status, buttons(status)[0])
     await user.send_location(-7.2, 109.3, live_period=900, forwarded=True)
     await caught_up(h.sandbox, user)
     async with h.db() as session:

@@ -1,0 +1,120 @@
+"""What one update costs, counted (never timed): SQL statements and commits for a typed
+answer, Bot API calls for a whole report. The benches (bench/report_flow.py) measure the
+speed; these counts keep the budget from slipping back unnoticed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.e2e.conftest import Harness
+from tests.e2e.factories import add_staff, jpeg
+from tests.e2e.flows import STAFF, answer, buttons, caught_up, press
+
+INBOX = (
+    "INSERT INTO update_inbox",
+    "UPDATE update_inbox SET handled_at=? WHERE update_inbox.update_id IN",
+)
+
+
+@dataclass
+class SqlLog:
+    statements: list[str] = field(default_factory=list)
+    commits: int = 0
+
+    def of_handlers(self) -> list[str]:
+        """Statements of the handlers, not of the poller's work per fetched batch: storing
+        it in the update inbox and marking the answers handled since the last batch (one
+        statement each, however many updates), nor of the outbox job's periodic look for
+        messages left unsent."""
+        return [
+            s for s in self.statements if not s.startswith(INBOX) and "outbox_message" not in s
+        ]
+
+
+@contextmanager
+def counting(h: Harness) -> Iterator[SqlLog]:
+    engine: AsyncEngine = h.app.bot_data["engine"]
+    log = SqlLog()
+
+    def statement(conn: Any, cursor: Any, sql: str, *args: Any) -> None:
+        log.statements.append(" ".join(sql.split()))
+
+    def commit(conn: Any) -> None:
+        log.commits += 1
+
+    event.listen(engine.sync_engine, "before_cursor_execute", statement)
+    event.listen(engine.sync_engine, "commit", commit)
+    try:
+        yield log
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", statement)
+        event.remove(engine.sync_engine, "commit", commit)
+
+
+async def test_a_typed_answer_costs_two_statements_and_one_commit(harness: Harness) -> None:
+    h = harness
+    await add_staff(h, STAFF)
+    user = h.user(STAFF, "Budi")
+    ask_date = await press(h.sandbox, user, await answer(user, "/lapor"), "Majalangu")
+    ask_strategy = await press(h.sandbox, user, ask_date, buttons(ask_date)[0])
+    ask_activity = await press(
+        h.sandbox, user, ask_strategy, "1. Pengurangan beban pengeluaran masyarakat"
+    )
+    await press(h.sandbox, user, ask_activity, "PBI JKN (iuran BPJS Kesehatan)")
+    await h.sandbox.settle()
+
+    for text, next_question in (("12", "orang/jiwa"), ("40", "Uraikan")):
+        with counting(h) as sql:
+            asked = await answer(user, text)
+            await h.sandbox.settle()
+        assert next_question in asked["text"]
+        handlers = sql.of_handlers()
+        # The person with their draft in one SELECT, the answer in one UPDATE of the draft
+        # (which also records the update as handled), one commit.
+        assert len(handlers) == 2, handlers
+        assert handlers[0].startswith("SELECT") and "FROM app_user" in handlers[0]
+        assert handlers[1].startswith("UPDATE report SET")
+        assert sql.commits == 2  # the handler's, and the poller's for the batch
+
+
+async def test_a_whole_report_costs_at_most_one_and_a_half_calls_per_update(
+    harness: Harness,
+) -> None:
+    h = harness
+    await add_staff(h, STAFF)
+    user = h.user(STAFF, "Budi")
+    sandbox = h.sandbox
+    first_update = sandbox.last_update_id
+    before = len(sandbox.requests)
+    ask_village = await answer(user, "/lapor")
+    ask_date = await press(sandbox, user, ask_village, "Majalangu")
+    ask_strategy = await press(sandbox, user, ask_date, buttons(ask_date)[0])
+    ask_activity = await press(
+        sandbox, user, ask_strategy, "1. Pengurangan beban pengeluaran masyarakat"
+    )
+    await press(sandbox, user, ask_activity, "PBI JKN (iuran BPJS Kesehatan)")
+    await answer(user, "12")
+    await answer(user, "40")
+    await answer(user, "Pendataan 12 KK calon penerima PBI JKN di RT 03.")
+    await user.send_album([jpeg(seed=i) for i in range(3)])
+    status = await caught_up(sandbox, user)
+    # The album is answered once, with the count of all three.
+    assert "3 foto diterima" in status["text"]
+    assert sum("foto diterima" in str(m.get("text")) for m in user.inbox) == 1
+    await press(sandbox, user, status, buttons(status)[0])
+    await user.send_location(-7.1234, 109.3456, horizontal_accuracy=12.5)
+    summary = await user.next_message()
+    await press(sandbox, user, summary, "✅ Kirim")
+    await sandbox.settle()
+    updates = sandbox.last_update_id - first_update
+    calls = [
+        r.method for r in sandbox.requests[before:] if r.method not in ("getUpdates", "getMe")
+    ]
+    assert updates == 14
+    assert len(calls) / updates <= 1.5, sorted(calls)
