@@ -13,7 +13,7 @@ same people then do the same with a bare python-telegram-bot echo bot, for a bas
 In each bot's process, one after another:
 1. Run 1, the whole flow at once: everyone files one full report (/lapor, village, date,
    strategy, activity, households, people, description, an album of K photos (default 3),
-   done, continue, location, send). Latency per step.
+   done, location, send). Latency per step.
 2. Run 2, the same report in phases of one kind each: everyone does the text and tap steps
    up to the photo question; then everyone sends the album; then everyone does the text
    and tap steps after it. As the phases do not overlap, the bot process's CPU time, its SQL
@@ -33,7 +33,7 @@ How it measures:
 - Latency of a step: from the person's action (just before the update is queued) to the
   moment the sandbox received the bot's answer in that chat: the next bot message; for the
   album, Dampingan's status message once it counts all K photos (the echo bot's K-th reply);
-  for the location, the summary (which follows the "location saved" line).
+  for the location, the summary.
 - Waiting: a sandbox listener wakes only the chat concerned, and taps queue their callback
   query directly (`Person._press`). `SandboxUser.next_message` and `press` wake or poll for
   every waiting person on every change in the sandbox: with hundreds of people that harness
@@ -126,13 +126,12 @@ STRATEGY = "1. Pengurangan beban pengeluaran masyarakat"
 ACTIVITY = "PBI JKN (iuran BPJS Kesehatan)"
 HOUSEHOLDS, PEOPLE = "12", "40"
 DESCRIPTION = "Pendataan 12 KK calon penerima PBI JKN di RT 03."
-CONTINUE = "Lanjut ▶️"
 SEND = "✅ Kirim"
 LATITUDE, LONGITUDE, ACCURACY = -7.1234, 109.3456, 12.5
 
 STEPS = (
     "lapor", "village", "date", "strategy", "activity", "households", "people",
-    "description", "photos", "done", "continue", "location", "send",
+    "description", "photos", "done", "location", "send",
 )  # fmt: skip
 
 # Phases (names are also the labels of the bots' log records).
@@ -437,7 +436,7 @@ class Script:
         raise NotImplementedError
 
     async def after_photos(self, p: Person, photos: int) -> None:
-        """Done, continue, location, send."""
+        """Done, location, send."""
         raise NotImplementedError
 
     async def cancel(self, p: Person) -> None:
@@ -468,12 +467,11 @@ class DampinganScript(Script):
         p.last = await p.text("description", DESCRIPTION, "Kirim foto")
 
     async def album(self, p: Person, images: Sequence[bytes]) -> None:
-        # One status message per album, edited as photos come; done when it counts them all.
+        # One status message per album, sent by its last photo; done when it counts them all.
         p.last = await p.album("photos", images, f"{len(images)} foto diterima")
 
     async def after_photos(self, p: Person, photos: int) -> None:
-        ask_more = await p.tap("done", p.last, f"✅ Selesai ({photos} foto)", "kegiatan lain")
-        await p.tap("continue", ask_more, CONTINUE, "Bagikan lokasi")
+        await p.tap("done", p.last, f"✅ Selesai ({photos} foto)", "Bagikan lokasi")
         summary = await p.location("location", "Periksa laporan")
         await p.tap("send", summary, SEND, "Laporan terkirim")
 
@@ -500,7 +498,6 @@ class EchoScript(Script):
 
     async def after_photos(self, p: Person, photos: int) -> None:
         reply = await p.tap("done", p.last, ECHO_BUTTON, PRESSED)
-        reply = await p.tap("continue", reply, ECHO_BUTTON, PRESSED)
         reply = await p.location("location", LOCATION_REPLY)
         await p.tap("send", reply, ECHO_BUTTON, PRESSED)
 
