@@ -7,6 +7,11 @@ photos or quick taps would race each other. A lock per chat gives both.
 An update first waits for its own chat, and only then for one of the shared slots: an
 update queued behind its chat's earlier ones (ten album photos, or a flood from one person)
 holds no slot that another person's update needs.
+
+Photos and files also wait for one of a few heavy slots (`HEAVY_SLOTS`): downloading,
+decoding and storing an image costs several times a typed answer's CPU, and with a hundred
+albums arriving at once they would otherwise fill every slot and both cores, and the
+people typing answers would wait behind them. Albums take a little longer instead.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from telegram.ext import BaseUpdateProcessor
 # PTB's own semaphore is taken before `do_process_update`, i.e. before the chat lock; it
 # is made wide enough never to bind, and the real bound is `self._slots` below.
 _UNBOUNDED = 1_000_000
+# Photo and file updates handled at once (the machine has two cores).
+HEAVY_SLOTS = 4
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -29,6 +36,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     def __init__(self, max_running: int) -> None:
         super().__init__(_UNBOUNDED)
         self._slots = asyncio.Semaphore(max_running)
+        self._heavy = asyncio.Semaphore(HEAVY_SLOTS)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
         self._pending = 0
@@ -55,8 +63,13 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             self._waiting[key] = self._waiting.get(key, 0) + 1
             try:
                 # asyncio.Lock wakes waiters in arrival order, and updates arrive in order.
-                async with lock, self._slots:
-                    await coroutine
+                async with lock:
+                    if _is_heavy(update):
+                        async with self._heavy, self._slots:
+                            await coroutine
+                    else:
+                        async with self._slots:
+                            await coroutine
             finally:
                 self._waiting[key] -= 1
                 if not self._waiting[key]:
@@ -80,3 +93,9 @@ def _chat_key(update: object) -> int | None:
     if update.effective_user is not None:
         return update.effective_user.id
     return None
+
+
+def _is_heavy(update: object) -> bool:
+    """A photo or a file: downloaded and decoded if it is taken at all."""
+    message = update.message if isinstance(update, Update) else None
+    return message is not None and bool(message.photo or message.document)
