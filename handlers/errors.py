@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import inspect
 from telegram import Update
 from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from core.context import AppContext, UpdateAlreadyHandled, current_scope, database_unavailable
 from core.i18n import pick_language
@@ -29,7 +31,15 @@ def describe(update: object) -> str:
 
 
 async def on_error(update: object, context: AppContext) -> None:
-    """Logs the failure and tells the person whose update caused it."""
+    """Logs the failure and tells the person whose update caused it. No later handler group
+    then sees the update: after the gate failed (the database away), the features below
+    would take the person for unknown and answer "not understood"."""
+    await _report(update, context)
+    if isinstance(update, Update):
+        raise ApplicationHandlerStop
+
+
+async def _report(update: object, context: AppContext) -> None:
     error = context.error
     if isinstance(error, UpdateAlreadyHandled):
         _LOG.info("%s was handled before; nothing written again", describe(update))
@@ -47,9 +57,11 @@ async def on_error(update: object, context: AppContext) -> None:
 async def _database_unavailable(update: object, context: AppContext, error: Exception) -> None:
     """The update stays in the inbox and is tried again (core/context.py); the person is
     told once that it will be handled, so they need not send it again."""
+    _LOG.warning("%s: database unavailable (%s)", describe(update), type(error).__name__)
+    if not isinstance(update, Update):
+        return  # a job: it runs again at its next time
     scope = current_scope()
     scope.database_unavailable = True
-    _LOG.warning("%s: database unavailable (%s)", describe(update), type(error).__name__)
     if scope.attempt == 0:
         await _tell(update, context, "error-database-wait")
 
@@ -57,15 +69,25 @@ async def _database_unavailable(update: object, context: AppContext, error: Exce
 async def _tell(update: object, context: AppContext, key: str) -> None:
     if not isinstance(update, Update) or update.effective_chat is None:
         return
-    try:
-        text = context.t(key)
-    except RuntimeError:
-        # The failure came before the update's scope opened: answer in the language of the
-        # person's Telegram app.
-        user = update.effective_user
-        lang = pick_language(user.language_code if user else None, context.settings.language)
-        text = context.app.translator(lang, key)
+    text = context.app.translator(_language(update, context), key)
     try:
         await context.bot.send_message(update.effective_chat.id, text)
     except TelegramError:
         _LOG.warning("could not tell chat %s about the error", update.effective_chat.id)
+
+
+def _language(update: Update, context: AppContext) -> str:
+    """The person's language, without touching the database (which may be what failed:
+    a failed commit leaves the loaded person expired); else their Telegram app's."""
+    try:
+        scope = current_scope()
+    except RuntimeError:  # the failure came before the update's scope opened
+        scope = None
+    if scope is not None and scope.user is not None:
+        loaded = inspect(scope.user).dict.get("language")
+        if isinstance(loaded, str):
+            return loaded
+    if scope is not None and scope.language:
+        return scope.language
+    user = update.effective_user
+    return pick_language(user.language_code if user else None, context.settings.language)
