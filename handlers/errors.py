@@ -58,11 +58,12 @@ async def _database_unavailable(update: object, context: AppContext, error: Exce
     """The update stays in the inbox and is tried again (core/context.py); the person is
     told once that it will be handled, so they need not send it again."""
     _LOG.warning("%s: database unavailable (%s)", describe(update), type(error).__name__)
-    if not isinstance(update, Update):
-        return  # a job: it runs again at its next time
-    scope = current_scope()
+    try:
+        scope = current_scope()
+    except RuntimeError:
+        return  # outside any update or job run: nothing to try again
     scope.database_unavailable = True
-    if scope.attempt == 0:
+    if isinstance(update, Update) and scope.attempt == 0:
         await _tell(update, context, "error-database-wait")
 
 
