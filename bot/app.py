@@ -6,11 +6,13 @@ This module only wires. Features live in `handlers/` and `jobs/`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import warnings
 from functools import partial
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -176,6 +178,10 @@ async def stop_polling(application: DampinganApplication) -> None:
     if application.running:
         await application.stop()
     if poller is not None:
+        # Updates still queued at the stop were handled by `application.stop()`: their
+        # batched inbox marks too are written now (else the next start looks at them again).
+        with contextlib.suppress(SQLAlchemyError):
+            await poller.write_lazy_marks()
         runs.end(application)
     await application.shutdown()
     if application.post_shutdown is not None:

@@ -59,9 +59,9 @@ class Poller:
             with contextlib.suppress(TelegramError):
                 await self.app.bot.get_updates(offset=self._offset, timeout=0, limit=1)
         with contextlib.suppress(SQLAlchemyError):
-            await self._write_lazy_marks()
+            await self.write_lazy_marks()
 
-    async def _write_lazy_marks(self) -> None:
+    async def write_lazy_marks(self) -> None:
         """Writes the inbox marks of updates whose handlers recorded them in their own
         rows (core/context.py): in one statement, between two getUpdates calls."""
         marks = sorted(self.app.lazy_marks)
@@ -111,7 +111,7 @@ class Poller:
                 await self._take(batch)
             elif self.app.lazy_marks:
                 with contextlib.suppress(SQLAlchemyError):
-                    await self._write_lazy_marks()
+                    await self.write_lazy_marks()
 
     async def _take(self, batch: Sequence[Update]) -> None:
         self.app.in_hand += len(batch)

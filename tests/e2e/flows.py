@@ -42,10 +42,10 @@ async def press(sandbox: Sandbox, user: SandboxUser, message: JSONDict, button: 
     return await user.next_message()
 
 
-async def fill_until_photos(
+async def fill_until_households(
     sandbox: Sandbox, user: SandboxUser, *, village: str = "Majalangu"
 ) -> JSONDict:
-    """/lapor through the description; returns the photo question."""
+    """/lapor through the activity; returns the households question."""
     ask_village = await answer(user, "/lapor")
     assert "Desa/kelurahan mana" in ask_village["text"]
     assert set(buttons(ask_village)) >= {"Majalangu", "Pagergunung", "Asemdoyong"}
@@ -56,7 +56,16 @@ async def fill_until_photos(
         sandbox, user, ask_strategy, "1. Pengurangan beban pengeluaran masyarakat"
     )
     assert "PBI JKN (iuran BPJS Kesehatan)" in buttons(ask_activity)
-    await press(sandbox, user, ask_activity, "PBI JKN (iuran BPJS Kesehatan)")
+    ask_households = await press(sandbox, user, ask_activity, "PBI JKN (iuran BPJS Kesehatan)")
+    assert "keluarga (KK)" in ask_households["text"]
+    return ask_households
+
+
+async def fill_until_photos(
+    sandbox: Sandbox, user: SandboxUser, *, village: str = "Majalangu"
+) -> JSONDict:
+    """/lapor through the description; returns the photo question."""
+    await fill_until_households(sandbox, user, village=village)
     await answer(user, "12")
     ask_description = await answer(user, "40")
     assert "Uraikan" in ask_description["text"]

@@ -24,8 +24,8 @@ from tests.e2e.factories import add_staff, draft_activities, jpeg, photo_count
 from tests.e2e.flows import (
     STAFF,
     answer,
-    buttons,
     caught_up,
+    fill_until_households,
     fill_until_photos,
     finish_from_photos,
     press,
@@ -275,13 +275,7 @@ async def test_killed_before_the_next_question_went_out_asks_it_again(
     await add_staff(database, STAFF)
     await polling_again(sandbox, bot)
     user = sandbox.user(STAFF, "Budi")
-    ask_date = await press(sandbox, user, await answer(user, "/lapor"), "Majalangu")
-    ask_strategy = await press(sandbox, user, ask_date, buttons(ask_date)[0])
-    ask_activity = await press(
-        sandbox, user, ask_strategy, "1. Pengurangan beban pengeluaran masyarakat"
-    )
-    ask_households = await press(sandbox, user, ask_activity, "PBI JKN (iuran BPJS Kesehatan)")
-    assert "keluarga (KK)" in ask_households["text"]
+    await fill_until_households(sandbox, user)
 
     sandbox.fail_randomly(1.0, methods=["sendMessage"])
     await user.send_text("12")
