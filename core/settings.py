@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     report_max_age_days: int = Field(
         default=30, ge=1, le=366, alias="DAMPINGAN_REPORT_MAX_AGE_DAYS"
     )
+    # A visit's location (or a photo's EXIF position) farther than this from the village's
+    # centre is flagged for the coordinators (never refused).
+    max_distance_km: float = Field(default=3, gt=0, le=100, alias="DAMPINGAN_MAX_DISTANCE_KM")
 
     @field_validator("admin_ids", mode="before")
     @classmethod

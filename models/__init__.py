@@ -7,10 +7,18 @@ from models.base import Base
 from models.deliveries import Delivery, DeliveryStatus
 from models.outbox import OutboxMessage
 from models.regions import Kecamatan, Village, VillageKind
-from models.reports import Photo, Report, ReportActivity, ReportStatus
+from models.reports import (
+    Photo,
+    Report,
+    ReportActivity,
+    ReportStatus,
+    ReportVersion,
+    ReviewAction,
+    ReviewStatus,
+)
 from models.schedules import Schedule, ScheduleKind
 from models.updates import InboxUpdate
-from models.users import Invitation, Role, User
+from models.users import Invitation, ReviewNotify, Role, User
 
 __all__ = [
     "ActivityType",
@@ -28,6 +36,10 @@ __all__ = [
     "Report",
     "ReportActivity",
     "ReportStatus",
+    "ReportVersion",
+    "ReviewAction",
+    "ReviewNotify",
+    "ReviewStatus",
     "Role",
     "Schedule",
     "ScheduleKind",

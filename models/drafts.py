@@ -28,6 +28,10 @@ class DraftPhoto:
     taken_at: datetime | None = None
     exif_latitude: float | None = None
     exif_longitude: float | None = None
+    file_id: str | None = None
+    phash: str | None = None
+    original_path: str | None = None
+    archive_sha256: str | None = None
 
 
 @dataclass
@@ -43,7 +47,8 @@ class DraftActivity:
     photos: list[DraftPhoto] = field(default_factory=list)
 
 
-_PHOTO_FIELDS = {f.name for f in fields(DraftPhoto)}
+DRAFT_PHOTO_FIELDS = tuple(f.name for f in fields(DraftPhoto))
+_PHOTO_FIELDS = set(DRAFT_PHOTO_FIELDS)
 _ACTIVITY_FIELDS = {f.name for f in fields(DraftActivity)} - {"photos"}
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Float, ForeignKey, String, select
+from sqlalchemy import JSON, Float, ForeignKey, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -25,6 +26,8 @@ class Kecamatan(Base):
     name: Mapped[str] = mapped_column(String(100))
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
+    # GeoJSON geometry (Polygon or MultiPolygon, lon/lat) for the digest map.
+    boundary: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
 
     villages: Mapped[list[Village]] = relationship(back_populates="kecamatan")
 

@@ -27,12 +27,19 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
+from sqlalchemy.orm import (
+    Mapped,
+    Session,
+    mapped_column,
+    object_session,
+    relationship,
+    selectinload,
+)
 from sqlalchemy.orm.attributes import set_committed_value
 
 from models import drafts
 from models.base import Base, str_enum, utcnow
-from models.drafts import DraftActivity
+from models.drafts import DRAFT_PHOTO_FIELDS, DraftActivity, DraftPhoto
 from models.regions import Village
 from models.users import User
 
@@ -40,6 +47,16 @@ from models.users import User
 class ReportStatus(StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
+
+
+class ReviewStatus(StrEnum):
+    """Where a submitted report stands with the coordinators: waiting (first version or a
+    correction), verified, or sent back to its author."""
+
+    SUBMITTED = "submitted"
+    VERIFIED = "verified"
+    NEEDS_CORRECTION = "needs_correction"
+    RESUBMITTED = "resubmitted"
 
 
 class Report(Base):
@@ -79,6 +96,18 @@ class Report(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The latest version's number (0 while never submitted); every version is also kept
+    # whole in `report_version`, while this row and its activities hold the latest one,
+    # which digests and exports read.
+    version: Mapped[int] = mapped_column(default=0, server_default="0")
+    review_status: Mapped[ReviewStatus | None] = mapped_column(
+        str_enum(ReviewStatus, 20), index=True
+    )
+    # The evidence checks of the latest version (services/evidence.py): never blocking.
+    flags: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # A correction is filled in as a draft of its own that points at the report it
+    # corrects; sending it makes the next version of that report.
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("report.id"), index=True)
 
     activities: Mapped[list[ReportActivity]] = relationship(
         back_populates="report", order_by="ReportActivity.position", cascade="all, delete-orphan"
@@ -157,9 +186,47 @@ class Photo(Base):
     taken_at: Mapped[datetime | None]
     exif_latitude: Mapped[float | None] = mapped_column(Float)
     exif_longitude: Mapped[float | None] = mapped_column(Float)
+    # Telegram's id to send the photo again (review cards) without storing it twice.
+    file_id: Mapped[str | None] = mapped_column(String(200))
+    # Perceptual hash (pHash, hex) to find the same picture re-sent through recompression.
+    phash: Mapped[str | None] = mapped_column(String(32))
+    # Photos sent as files: the bytes as received, so `sha256` can be checked against them.
+    original_path: Mapped[str | None] = mapped_column(String(300))
+    # The SHA-256 of the archive copy (`sha256` is that of the bytes as received).
+    archive_sha256: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     activity: Mapped[ReportActivity] = relationship(back_populates="photos")
+
+
+class ReportVersion(Base):
+    """One sent version of a report, kept whole as it was sent (`snapshot`)."""
+
+    __tablename__ = "report_version"
+    __table_args__ = (UniqueConstraint("report_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int]
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    submitted_at: Mapped[datetime]
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    flags: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+
+
+class ReviewAction(Base):
+    """A coordinator's decision on one version of a report. Rows are only inserted."""
+
+    __tablename__ = "report_review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int]
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    # ReviewStatus.VERIFIED or ReviewStatus.NEEDS_CORRECTION
+    action: Mapped[ReviewStatus] = mapped_column(str_enum(ReviewStatus, 20))
+    comment: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 MAX_ACTIVITIES = 5
@@ -231,7 +298,55 @@ def submit(report: Report, now: datetime, tz: tzinfo) -> str:
     report.reference = f"LPR-{now.astimezone(tz).year}-{report.id:06d}"
     report.form_state = {}
     report.draft_activities = None
+    report.version = 1
+    report.review_status = ReviewStatus.SUBMITTED
+    _object_session(report).add(
+        ReportVersion(
+            report_id=report.id,
+            version=report.version,
+            user_id=report.user_id,
+            submitted_at=now,
+            content=snapshot(report),
+            flags=report.flags,
+        )
+    )
     return report.reference
+
+
+def snapshot(report: Report) -> dict[str, Any]:
+    """The report as sent, whole, as a JSON document (a version kept in `report_version`)."""
+    return {
+        "village_id": report.village_id,
+        "visit_date": report.visit_date.isoformat() if report.visit_date else None,
+        "latitude": report.latitude,
+        "longitude": report.longitude,
+        "location_accuracy": report.location_accuracy,
+        "location_live": report.location_live,
+        "location_forwarded": report.location_forwarded,
+        "activities": drafts.dump(
+            [
+                DraftActivity(
+                    strategy=a.strategy,
+                    activity=a.activity,
+                    activity_other=a.activity_other,
+                    households=a.households,
+                    people=a.people,
+                    description=a.description,
+                    photos=[
+                        DraftPhoto(**{name: getattr(p, name) for name in DRAFT_PHOTO_FIELDS})
+                        for p in a.photos
+                    ],
+                )
+                for a in report.contents
+            ]
+        ),
+    }
+
+
+def _object_session(report: Report) -> Session:
+    session = object_session(report)
+    assert session is not None, "a report is submitted within its session"
+    return session
 
 
 async def submitted_by(session: AsyncSession, user_id: int, limit: int = 10) -> Sequence[Report]:

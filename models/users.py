@@ -24,6 +24,14 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+class ReviewNotify(StrEnum):
+    """How a coordinator hears of reports waiting for their review."""
+
+    EACH = "each"
+    DAILY = "daily"
+    NONE = "none"
+
+
 class User(Base):
     __tablename__ = "app_user"  # "user" is reserved in PostgreSQL
 
@@ -43,6 +51,8 @@ class User(Base):
     menu_signature: Mapped[str | None] = mapped_column(String(64))
     # Staff on leave or ill pause their reminders until this day (inclusive).
     reminders_paused_until: Mapped[date | None]
+    # Coordinators' choice; None: the role's default (daily for kecamatan, none for regency).
+    review_notify: Mapped[ReviewNotify | None] = mapped_column(str_enum(ReviewNotify, 16))
 
     agency: Mapped[Agency | None] = relationship(lazy="joined")
     kecamatan: Mapped[Kecamatan | None] = relationship(lazy="joined")

@@ -681,6 +681,7 @@ async def on_photo(update: Update, context: AppContext, report: Report) -> Step:
     activity.photos.append(
         DraftPhoto(
             telegram_file_unique_id=unique_id,
+            file_id=file_id,
             source=source,
             sha256=stored.sha256,
             archive_path=stored.archive_path,
