@@ -123,7 +123,9 @@ def upgrade() -> None:
             ["user_id"], ["app_user.id"], name=op.f("fk_report_version_user_id_app_user")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_report_version")),
-        sa.UniqueConstraint("report_id", "version", name=op.f("uq_report_version_report_id_version")),
+        sa.UniqueConstraint(
+            "report_id", "version", name=op.f("uq_report_version_report_id_version")
+        ),
     )
     op.create_index(op.f("ix_report_version_report_id"), "report_version", ["report_id"])
     op.create_table(
