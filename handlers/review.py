@@ -360,11 +360,11 @@ async def on_button(update: Update, context: AppContext) -> None:
         await _say(update, context, "review-out-of-scope")
         return
     if press.action == NEXT:
-        await query.answer()
         following = await reviews.next_waiting(context.session, scope, after=report)
         if following is not None and following.id == report.id:
             await _say(update, context, "review-only-one")
             return
+        await query.answer()
         await show_card(context, scope, following)
         return
     if report.version != press.version:
@@ -392,7 +392,11 @@ async def _location_message(update: Update, context: AppContext, report: Report)
         await _say(update, context, "review-card-no-location")
         return
     await query.answer()
-    await context.bot.send_location(user.telegram_id, report.latitude, report.longitude)
+    # With a default parse mode (bot/app.py), PTB adds `parse_mode` to every call that
+    # sends a message, sendLocation too, which has no such parameter; None drops it again.
+    await context.bot.send_location(
+        user.telegram_id, report.latitude, report.longitude, api_kwargs={"parse_mode": None}
+    )
 
 
 async def _verify(update: Update, context: AppContext, scope: Scope, report: Report) -> None:
