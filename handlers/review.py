@@ -290,15 +290,19 @@ async def send_originals(context: AppContext, chat_id: int, report: Report) -> N
             )
 
 
-async def show_card(
-    context: AppContext, scope: Scope, report: Report | None, *, intro: str | None = None
-) -> None:
+async def show_card(context: AppContext, scope: Scope, report: Report | None) -> None:
     """Sends the report's photos and card, or says that nothing waits."""
     user = context.user
     assert user is not None
     chat_id = user.telegram_id
     if report is None:
-        await context.bot.send_message(chat_id, context.t(intro or "review-queue-empty"))
+        # The settings are reached from the queue, so an empty one offers them too.
+        settings = InlineKeyboardButton(context.t("review-settings"), callback_data=f"{PREFIX}s")
+        await context.bot.send_message(
+            chat_id,
+            context.t("review-queue-empty"),
+            reply_markup=InlineKeyboardMarkup([[settings]]),
+        )
         return
     left = await reviews.count_waiting(context.session, scope)
     await send_album(context, chat_id, report)

@@ -22,6 +22,9 @@ KIND = "review_daily"
 JOB_NAME = "review_notices.daily"
 CATCH_UP_JOB_NAME = "review_notices.catch_up"
 AT = time(16, 0)
+# A start-up after this sends nothing for the day: a notice at night helps nobody, and the
+# reports are still in the queue (and in tomorrow's notice).
+CATCH_UP_UNTIL = time(20, 0)
 # A run the loop could not start on time still runs if it is at most this late.
 MISFIRE_GRACE = int(timedelta(hours=4).total_seconds())
 
@@ -64,10 +67,11 @@ async def _run(context: AppContext) -> None:
 
 
 async def _catch_up(context: AppContext) -> None:
-    """Start-up: today's notice, if its time passed while the bot was down."""
+    """Start-up: today's notice, if its time passed while the bot was down (in the
+    evening; the delivery log skips whoever has it already)."""
     now = context.now()
     local = now.astimezone(context.app.settings.tz)
-    if local.time() >= AT:
+    if AT <= local.time() < CATCH_UP_UNTIL:
         await send_daily(context.app, now)
 
 

@@ -23,7 +23,7 @@ from sandbox import SandboxUser
 from sandbox.server import JSONDict
 from services import outbox
 from tests.conftest import JAKARTA, TEST_NOW
-from tests.e2e.conftest import Harness
+from tests.e2e.conftest import ADMIN_ID, Harness
 from tests.e2e.factories import add_staff, jpeg
 from tests.e2e.flows import (
     STAFF,
@@ -195,7 +195,7 @@ async def test_kecamatan_coordinator_reviews_and_verifies(harness: Harness) -> N
     assert "Pendataan 12 KK calon penerima PBI JKN di RT 03." in text
     assert "-7.12340, 109.34560" in text and FORM_DISTANCE in text, text
     assert "📍 Lokasi 10,6 km dari pusat desa" in text
-    assert "ℹ️ Semua foto dikirim terkompresi" in text
+    assert "Semua foto dikirim terkompresi (tanpa waktu dan lokasi pengambilan)" in text
     assert "Menunggu tinjauan: 2 laporan" in text
     by_id = albums(h, WATUKUMPUL)[-1]
     assert len(by_id) == 2 and not any(m["media"].startswith("attach://") for m in by_id)
@@ -216,7 +216,8 @@ async def test_kecamatan_coordinator_reviews_and_verifies(harness: Harness) -> N
     answered = await coordinator.press(second, "✅ Terverifikasi")
     assert answered is not None and answered.get("text") == "Terverifikasi"
     await h.sandbox.settle()
-    assert any(f"Laporan {form_ref} terverifikasi" in str(m.get("text")) for m in coordinator.inbox)
+    said = [str(m.get("text")) for m in coordinator.inbox]
+    assert f"✅ Laporan {form_ref} terverifikasi." in said
     assert buttons(coordinator.find(second["message_id"]) or {}) == []  # the card is done
     after = card(coordinator)
     assert old_ref in after["text"] and "Menunggu tinjauan: 1 laporan" in after["text"]
@@ -353,6 +354,11 @@ async def test_scope_and_forged_buttons(
     stranger = h.user(9999, "Asing")
     assert "tautan undangan" in (await answer(stranger, "/review"))["text"]
 
+    # Regency coordinators and admins review everything.
+    await add_coordinator(h, REGENCY, None)
+    for everything in (h.user(REGENCY), h.user(ADMIN_ID)):
+        assert "Menunggu tinjauan: 2 laporan" in (await open_queue(h, everything))["text"]
+
     async with h.db() as session:
         statuses = (await session.scalars(select(Report.review_status))).all()
         assert set(statuses) == {ReviewStatus.SUBMITTED}
@@ -368,13 +374,9 @@ async def test_notification_settings(harness: Harness) -> None:
     await add_coordinator(h, REGENCY, None)  # default: none
 
     coordinator = h.user(WATUKUMPUL)
-    await coordinator.send_text("/tinjau")
-    await h.sandbox.settle()
-    assert "Tidak ada laporan" in coordinator.last_message()["text"]
-    await coordinator.send_text("/tinjau")  # the empty queue has no settings button
-    await coordinator.press_data(coordinator.last_message()["message_id"], "rv:s")
-    await h.sandbox.settle()
-    settings = coordinator.last_message()
+    empty = await answer(coordinator, "/tinjau")
+    assert "Tidak ada laporan" in empty["text"]
+    settings = await press(h.sandbox, coordinator, empty, "⚙️ Pemberitahuan")
     assert "Ringkasan harian pukul 16.00" in settings["text"]
     await coordinator.press(settings, "Setiap laporan masuk")
     await h.sandbox.settle()
