@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from core import clock
 from jobs import review_notices
@@ -17,7 +18,16 @@ from models.audit import AuditEntry
 from models.deliveries import Delivery, DeliveryStatus
 from models.drafts import DraftActivity, DraftPhoto
 from models.regions import Kecamatan, Village
-from models.reports import Report, ReviewAction, ReviewStatus, new_draft, submit
+from models.reports import (
+    Report,
+    ReportActivity,
+    ReportVersion,
+    ReviewAction,
+    ReviewStatus,
+    new_draft,
+    snapshot,
+    submit,
+)
 from models.users import ReviewNotify, Role, User, get_user
 from sandbox import SandboxUser
 from sandbox.server import JSONDict
@@ -114,6 +124,30 @@ async def sent_report(
         reference = submit(report, sent_at, JAKARTA)
         await session.commit()
         return report.id, reference
+
+
+async def resubmit(h: Harness, report_id: int, *, households: int, sent_at: datetime) -> None:
+    """What the author's correction does (the report form): the next version, kept whole."""
+    async with h.db() as session:
+        report = await session.scalar(
+            select(Report)
+            .where(Report.id == report_id)
+            .options(selectinload(Report.activities).selectinload(ReportActivity.photos))
+        )
+        assert report is not None
+        report.activities[0].households = households
+        report.version += 1
+        report.review_status = ReviewStatus.RESUBMITTED
+        session.add(
+            ReportVersion(
+                report_id=report.id,
+                version=report.version,
+                user_id=report.user_id,
+                submitted_at=sent_at,
+                content=snapshot(report),
+            )
+        )
+        await session.commit()
 
 
 async def report_through_form(h: Harness, staff: SandboxUser) -> tuple[int, str]:
@@ -296,6 +330,22 @@ async def test_needs_correction_with_comment_survives_restart(harness: Harness) 
     assert "tidak memahami" in (await answer(coordinator, "halo"))["text"]
     refused = await coordinator.press_data(shown["message_id"], f"rv:v:{report_id}:1")
     assert refused is not None and "sudah ditinjau" in refused["text"]
+
+    # The author corrects it: version 2 is back in the queue, with what changed.
+    await resubmit(h, report_id, households=7, sent_at=TEST_NOW + timedelta(hours=1))
+    corrected = await open_queue(h, coordinator)
+    assert f"{reference} · versi 2 (dikirim ulang)" in corrected["text"]
+    assert "Perubahan dari versi 1: KK: 5 → 7" in corrected["text"]
+    stale = await coordinator.press_data(shown["message_id"], f"rv:c:{report_id}:1")
+    assert stale is not None and "sudah berubah" in stale["text"]
+    await coordinator.press(corrected, "✅ Terverifikasi")
+    await h.sandbox.settle()
+    async with h.db() as session:
+        actions = (await session.scalars(select(ReviewAction).order_by(ReviewAction.id))).all()
+        assert [(a.version, a.action) for a in actions] == [
+            (1, ReviewStatus.NEEDS_CORRECTION),
+            (2, ReviewStatus.VERIFIED),
+        ]
 
 
 async def test_comment_step_cancelled(harness: Harness) -> None:
