@@ -408,7 +408,11 @@ async def _verify(update: Update, context: AppContext, scope: Scope, report: Rep
     query = update.callback_query
     user = context.user
     assert query is not None and user is not None
-    reviews.decide(context.session, report, user, ReviewStatus.VERIFIED, context.now())
+    if not await reviews.decide(
+        context.session, report, user, ReviewStatus.VERIFIED, context.now()
+    ):
+        await _say(update, context, "review-already", reference=report.reference or "—")
+        return
     await context.session.commit()
     _LOG.info("report %s v%s verified by %s", report.reference, report.version, user.telegram_id)
     await query.answer(context.t("review-verified-short"))
@@ -485,15 +489,14 @@ async def on_comment(update: Update, context: AppContext) -> None:
     if (
         report is None
         or report.version != pending.version
-        or report.review_status not in reviews.WAITING
+        or not await reviews.decide(
+            context.session, report, user, ReviewStatus.NEEDS_CORRECTION, context.now(), comment
+        )
     ):
         reviews.drop_comment(context.session, user, pending, context.now(), "stale")
         await context.session.commit()
         await message.reply_text(context.t("review-comment-stale"))
         return
-    reviews.decide(
-        context.session, report, user, ReviewStatus.NEEDS_CORRECTION, context.now(), comment
-    )
     notice = await _queue_correction_request(context, report, user, comment)
     await context.session.commit()
     _LOG.info("report %s v%s sent back by %s", report.reference, report.version, user.telegram_id)

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from models import audit
 from models.audit import AuditEntry
@@ -180,27 +181,42 @@ async def village_names(session: AsyncSession, ids: Sequence[int]) -> dict[int, 
 # -- decisions ----------------------------------------------------------------------------
 
 
-def decide(
+async def decide(
     session: AsyncSession,
     report: Report,
     reviewer: User,
     action: ReviewStatus,
     now: datetime,
     comment: str | None = None,
-) -> ReviewAction:
+) -> bool:
     """Records a decision on the report's current version: its new review status, the
-    review row and the audit entry (which also ends any comment step). The caller commits."""
+    review row and the audit entry (which also ends any comment step). False, with nothing
+    written, when the report was decided or changed meanwhile (two reviewers pressing at
+    once: one conditional UPDATE lets exactly one of them through). The caller commits."""
     assert action in (ReviewStatus.VERIFIED, ReviewStatus.NEEDS_CORRECTION)
-    report.review_status = action
-    row = ReviewAction(
-        report_id=report.id,
-        version=report.version,
-        reviewer_id=reviewer.id,
-        action=action,
-        comment=comment,
-        at=now,
+    result = await session.execute(
+        update(Report)
+        .where(
+            Report.id == report.id,
+            Report.version == report.version,
+            Report.review_status.in_(WAITING),
+        )
+        .values(review_status=action)
+        .execution_options(synchronize_session=False)
     )
-    session.add(row)
+    if getattr(result, "rowcount", 0) != 1:
+        return False
+    set_committed_value(report, "review_status", action)
+    session.add(
+        ReviewAction(
+            report_id=report.id,
+            version=report.version,
+            reviewer_id=reviewer.id,
+            action=action,
+            comment=comment,
+            at=now,
+        )
+    )
     entry = audit.record(
         session,
         VERIFIED if action is ReviewStatus.VERIFIED else NEEDS_CORRECTION,
@@ -211,7 +227,7 @@ def decide(
         comment=comment,
     )
     entry.at = now
-    return row
+    return True
 
 
 # -- the comment step ---------------------------------------------------------------------

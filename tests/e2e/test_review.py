@@ -17,6 +17,7 @@ from models import drafts
 from models.audit import AuditEntry
 from models.deliveries import Delivery, DeliveryStatus
 from models.drafts import DraftActivity, DraftPhoto
+from models.outbox import OutboxMessage
 from models.regions import Kecamatan, Village
 from models.reports import (
     Report,
@@ -348,7 +349,7 @@ async def test_needs_correction_with_comment_survives_restart(harness: Harness) 
         ]
 
 
-async def test_comment_step_cancelled(harness: Harness) -> None:
+async def test_comment_step_cancelled_or_overtaken(harness: Harness) -> None:
     h = harness
     await add_staff(h, STAFF)
     await add_coordinator(h, WATUKUMPUL, "Watukumpul")
@@ -359,9 +360,21 @@ async def test_comment_step_cancelled(harness: Harness) -> None:
     assert "tidak memahami" in (await answer(coordinator, "Foto kurang jelas"))["text"]
     async with h.db() as session:
         assert await session.scalar(select(func.count()).select_from(ReviewAction)) == 0
-    await coordinator.send_text("/tinjau")
+    # Asked again; meanwhile a regency coordinator verifies it: the comment is not sent.
+    shown = await open_queue(h, coordinator)
+    assert reference in shown["text"]
+    await press(h.sandbox, coordinator, shown, "✏️ Perlu perbaikan")
+    await add_coordinator(h, REGENCY, None)
+    regency = h.user(REGENCY)
+    await regency.press(await open_queue(h, regency), "✅ Terverifikasi")
     await h.sandbox.settle()
-    assert reference in card(coordinator)["text"]
+    late = await answer(coordinator, "Foto kurang jelas, mohon diganti.")
+    assert "sudah ditinjau orang lain" in late["text"]
+    async with h.db() as session:
+        actions = (await session.scalars(select(ReviewAction))).all()
+        assert [a.action for a in actions] == [ReviewStatus.VERIFIED]
+        # Nothing was queued for the author.
+        assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
 
 
 async def test_scope_and_forged_buttons(
