@@ -35,11 +35,12 @@ from handlers import (
     pause,
     registration,
     report,
+    review,
     schedules,
     summary,
 )
 from handlers.errors import on_error
-from jobs import maintenance, menus, outbox, schedule
+from jobs import maintenance, menus, outbox, review_notices, schedule
 from models import updates
 from models.db import UPDATES_IN_FLIGHT, make_engine, make_sessionmaker
 from services.photos import PhotoStore
@@ -104,9 +105,12 @@ def build_application(settings: Settings) -> DampinganApplication:
 
 
 def _register(application: DampinganApplication) -> None:
-    # Group -2: the gate sees every update first and stops people who are not registered,
+    # Group -3: the gate sees every update first and stops people who are not registered,
     # so no feature below has to check registration itself.
-    application.add_handlers(access.handlers(), group=-2)
+    application.add_handlers(access.handlers(), group=-3)
+    # Group -2: a reviewer's open comment step is read (a typed message is the comment only
+    # while one was asked for). A group of its own: one handler per group runs.
+    application.add_handlers(review.loaders(), group=-2)
     # Group -1: the report form loads the person's draft, whose stored step decides which
     # of the form's handlers takes the update (a handler's check cannot query the database).
     application.add_handlers(report.loaders(), group=-1)
@@ -123,6 +127,7 @@ def _register(application: DampinganApplication) -> None:
             *invitations.handlers(),
             *schedules.handlers(),
             *summary.handlers(),
+            *review.handlers(),
             *language.handlers(),
             *help.handlers(),
             *help.fallback_handlers(),
@@ -143,6 +148,7 @@ async def _post_init(application: DampinganApplication) -> None:
     outbox.schedule(application)
     if application.settings.scheduled_jobs:
         await schedule.install(application)
+        review_notices.schedule(application)
     _LOG.info("Dampingan started as @%s", application.bot.username)
 
 

@@ -74,6 +74,7 @@ from models.users import Role
 from services import outbox
 from services.commands import aliases
 from services.photos import PhotoRejected, PhotoStore
+from services.review_notices import queue_new_report
 
 _LOG = logging.getLogger(__name__)
 NAME = "report"
@@ -805,6 +806,7 @@ async def send(update: Update, context: AppContext) -> None:
             await ask(update, context, report, step)
         return
     reference = submit(report, context.now(), context.settings.tz)
+    await queue_new_report(context.session, report, context.app.translator)
     confirmation = queue_message(
         context.session,
         user.telegram_id,

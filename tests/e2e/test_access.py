@@ -191,6 +191,7 @@ async def test_language_switch_changes_replies_and_menu(harness: Harness) -> Non
         "invite",
         "schedule",
         "summary",
+        "review",
     ]
     async with harness.db() as session:
         user = await get_user(session, ADMIN_ID)
