@@ -151,7 +151,8 @@ class StoredPhoto:
     # Of the archive copy, upright (EXIF orientation applied).
     width: int
     height: int
-    # As stored in the original file, before orientation was applied.
+    # As stored in the original file, before orientation was applied (HEIF: as libheif
+    # decodes it, already turned by the file's own rotation, which it writes for EXIF's).
     original_width: int
     original_height: int
     taken_at: datetime | None
