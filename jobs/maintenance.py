@@ -125,7 +125,7 @@ async def _discard(application: DampinganApplication, now: datetime) -> tuple[in
                     path
                     for activity in report.draft
                     for photo in activity.photos
-                    for path in (photo.archive_path, photo.thumb_path)
+                    for path in photo.files
                 ],
             )
             for report in await reports.drafts_to_discard(scope.session, **due)

@@ -33,6 +33,13 @@ class DraftPhoto:
     original_path: str | None = None
     archive_sha256: str | None = None
 
+    @property
+    def files(self) -> tuple[str, ...]:
+        """Every file of the photo in the photo store: what removing the photo removes."""
+        return tuple(
+            dict.fromkeys(p for p in (self.archive_path, self.thumb_path, self.original_path) if p)
+        )
+
 
 @dataclass
 class DraftActivity:

@@ -8,7 +8,7 @@ the document into `report_activity` and `photo` rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
 from typing import Any
@@ -390,18 +390,21 @@ async def get_submitted(session: AsyncSession, report_id: int) -> Report | None:
 
 
 async def stored_photo_paths(session: AsyncSession) -> set[str]:
-    """Every file a report points at, archive copies and thumbnails, relative to the
-    photo store's root (drafts' photos included)."""
+    """Every file a report points at, archive copies, thumbnails and kept originals,
+    relative to the photo store's root (drafts' photos included)."""
     paths: set[str] = set()
-    for archive, thumb in await session.execute(select(Photo.archive_path, Photo.thumb_path)):
+    rows = await session.execute(select(Photo.archive_path, Photo.thumb_path, Photo.original_path))
+    for archive, thumb, original in rows:
         paths.update((archive, thumb))
+        if original:
+            paths.add(original)
     documents = await session.scalars(
         select(Report.draft_activities).where(Report.status == ReportStatus.DRAFT)
     )
     for document in documents:
         for activity in drafts.parse(document):
             for photo in activity.photos:
-                paths.update((photo.archive_path, photo.thumb_path))
+                paths.update(photo.files)
     return paths
 
 
@@ -517,3 +520,80 @@ async def discard_draft(
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0) == 1)
+
+
+# -- evidence checks (services/evidence.py) -------------------------------------------------
+
+
+def _other_submitted(exclude: Collection[int]) -> list[ColumnElement[bool]]:
+    """Sent reports other than `exclude` (the report being checked, the one it corrects)."""
+    return [Report.status == ReportStatus.SUBMITTED, Report.id.not_in(list(exclude))]
+
+
+async def references_of_photos(
+    session: AsyncSession, sha256s: Collection[str], *, exclude: Collection[int]
+) -> list[tuple[str, str]]:
+    """(sha256, reference) of the other sent reports' photos with one of these digests
+    (the bytes as received), the earliest report first."""
+    if not sha256s:
+        return []
+    stmt = (
+        select(Photo.sha256, Report.reference)
+        .join(ReportActivity, ReportActivity.id == Photo.activity_id)
+        .join(Report, Report.id == ReportActivity.report_id)
+        .where(Photo.sha256.in_(list(sha256s)), *_other_submitted(exclude))
+        .order_by(Report.submitted_at, Report.id)
+    )
+    return [(digest, ref) for digest, ref in await session.execute(stmt) if ref is not None]
+
+
+async def photo_hashes_since(
+    session: AsyncSession, since: datetime, *, exclude: Collection[int]
+) -> list[tuple[str, str]]:
+    """(pHash, reference) of the photos of other reports sent since `since`, the earliest
+    report first. A regency's year is some thousands of photos: comparing them in Python
+    takes milliseconds, and no SQL dialect we run counts differing bits."""
+    stmt = (
+        select(Photo.phash, Report.reference)
+        .join(ReportActivity, ReportActivity.id == Photo.activity_id)
+        .join(Report, Report.id == ReportActivity.report_id)
+        .where(Photo.phash.is_not(None), Report.submitted_at >= since, *_other_submitted(exclude))
+        .order_by(Report.submitted_at, Report.id)
+    )
+    return [
+        (phash, ref)
+        for phash, ref in await session.execute(stmt)
+        if phash is not None and ref is not None
+    ]
+
+
+async def same_visits(
+    session: AsyncSession,
+    *,
+    agency_id: int,
+    village_id: int,
+    visit_date: date,
+    activities: Collection[str],
+    exclude: Collection[int],
+) -> list[tuple[str, str, str | None]]:
+    """(reference, activity, activity_other) of the other sent reports of this agency,
+    village and visit date with one of these activities, the earliest report first."""
+    if not activities:
+        return []
+    stmt = (
+        select(Report.reference, ReportActivity.activity, ReportActivity.activity_other)
+        .join(ReportActivity, ReportActivity.report_id == Report.id)
+        .where(
+            Report.agency_id == agency_id,
+            Report.village_id == village_id,
+            Report.visit_date == visit_date,
+            ReportActivity.activity.in_(list(activities)),
+            *_other_submitted(exclude),
+        )
+        .order_by(Report.submitted_at, Report.id, ReportActivity.position)
+    )
+    return [
+        (ref, activity, other)
+        for ref, activity, other in await session.execute(stmt)
+        if ref is not None and activity is not None
+    ]

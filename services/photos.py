@@ -1,5 +1,9 @@
 """Photo storage: check what people send, keep an upright archive copy and a thumbnail.
 
+A photo sent as a file also keeps its bytes as received (`original_path`), so its SHA-256 can
+be checked against a kept file; every photo gets a perceptual hash (pHash) that finds the
+same picture after Telegram's recompression (services/evidence.py compares them).
+
 The files are written without EXIF, XMP or comments: the capture time and GPS position go to
 the database, and the JPEGs shown to reviewers or exported carry nothing about where the phone
 was. Rejections are codes (`PhotoRejected.code`); the caller turns them into a sentence.
@@ -24,7 +28,7 @@ import tempfile
 import threading
 import warnings
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone, tzinfo
 from functools import cache
 from pathlib import Path
@@ -43,9 +47,23 @@ REJECTION_CODES = frozenset(
     }
 )
 
-# What phone cameras and galleries produce. Other formats Pillow can read (TIFF, EPS, PSD...)
-# are refused so that hostile files only ever meet a few well-exercised decoders.
-_WANTED_FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "AVIF", "HEIF")
+# What phone cameras and galleries produce, with the file names and MIME types they travel
+# under when sent "as file". Other formats Pillow can read (TIFF, EPS, PSD...) are refused so
+# that hostile files only ever meet a few well-exercised decoders. The form accepts a file
+# by these (`accepts_file`), so it takes exactly what the store takes.
+_WANTED_FORMATS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "JPEG": ((".jpg", ".jpeg", ".jpe", ".jfif"), ("image/jpeg", "image/pjpeg")),
+    "MPO": ((".mpo",), ("image/mpo",)),
+    "PNG": ((".png",), ("image/png",)),
+    "WEBP": ((".webp",), ("image/webp",)),
+    "AVIF": ((".avif",), ("image/avif",)),
+    "HEIF": (
+        (".heic", ".heif", ".hif"),
+        ("image/heic", "image/heif", "image/heic-sequence", "image/heif-sequence"),
+    ),
+}
+# The name an original is kept under, by format (an MPO is a JPEG with more pictures).
+_ORIGINAL_SUFFIX = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "AVIF": "avif", "HEIF": "heic"}
 
 # Pillow raises a zoo of exceptions on malformed input, from the header parser or the decoder.
 _DECODE_ERRORS: tuple[type[BaseException], ...] = (
@@ -126,19 +144,28 @@ class PhotoRejected(Exception):
 class StoredPhoto:
     """What `PhotoStore.ingest` kept; paths are relative to the store's root."""
 
+    # Of the bytes as received.
     sha256: str
     archive_path: str
     thumb_path: str
     # Of the archive copy, upright (EXIF orientation applied).
     width: int
     height: int
-    # As stored in the original file, before orientation was applied.
+    # As stored in the original file, before orientation was applied (HEIF: as libheif
+    # decodes it, already turned by the file's own rotation, which it writes for EXIF's).
     original_width: int
     original_height: int
     taken_at: datetime | None
     latitude: float | None
     longitude: float | None
     format: str
+    # Perceptual hash (64-bit pHash, 16 hex digits) of the upright picture.
+    phash: str
+    # Of the archive copy written (the same as `sha256` when the bytes were kept as they came).
+    archive_sha256: str
+    # The bytes as received (`keep_original`): a file of their own, or the archive copy
+    # itself when that is the bytes as received.
+    original_path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -177,6 +204,9 @@ class PhotoStore:
         self.archive_quality = archive_quality
         self.thumb_quality = thumb_quality
         self.tz = tz
+        # Registers the HEIF opener (see `_accepted_formats`): the application builds its
+        # store at start-up, before any update is handled and before worker threads decode.
+        self.formats = _accepted_formats()
         # A 50-megapixel PNG needs ~200 MB while it is decoded; a burst of album uploads must
         # not multiply that by the size of the thread pool on a small server.
         self._slots = threading.BoundedSemaphore(max_concurrent)
@@ -255,14 +285,23 @@ class PhotoStore:
         # Both files of a report sit in its folder, so removing a report is one rmtree.
         return f"{key}.jpg", f"{key}.thumb.jpg"
 
+    @staticmethod
+    def original_name_for(key: str, fmt: str) -> str:
+        """Where the bytes as received are kept, beside the archive copy of `key`."""
+        PhotoStore.names_for(key)  # the same checks of the key
+        return f"{key}.orig.{_ORIGINAL_SUFFIX.get(fmt, 'bin')}"
+
     # -- ingest --------------------------------------------------------------------------
 
-    async def ingest_async(self, data: bytes, *, key: str) -> StoredPhoto:
+    async def ingest_async(
+        self, data: bytes, *, key: str, keep_original: bool = False
+    ) -> StoredPhoto:
         """`ingest` in a worker thread, so other people's updates keep flowing meanwhile."""
-        return await asyncio.to_thread(self.ingest, data, key=key)
+        return await asyncio.to_thread(self.ingest, data, key=key, keep_original=keep_original)
 
-    def ingest(self, data: bytes, *, key: str) -> StoredPhoto:
-        """Checks `data`, writes the archive copy and thumbnail for `key`, returns the facts.
+    def ingest(self, data: bytes, *, key: str, keep_original: bool = False) -> StoredPhoto:
+        """Checks `data`, writes the archive copy and thumbnail for `key`, returns the facts;
+        with `keep_original` (a photo sent as a file) also the bytes as received.
 
         Raises PhotoRejected for anything that is not a usable photo. The same bytes and key
         always give the same files and result, so a retried upload is harmless.
@@ -275,10 +314,18 @@ class PhotoStore:
         digest = hashlib.sha256(data).hexdigest()
         self._guard_pillow_limit()
         with self._slots:
-            return self._ingest(data, digest, archive_rel, thumb_rel)
+            stored = self._ingest(data, digest, archive_rel, thumb_rel)
+        if not keep_original:
+            return stored
+        if stored.archive_sha256 == digest:
+            # Kept as it came: the archive copy is the original, no second file needed.
+            return replace(stored, original_path=archive_rel)
+        original_rel = self.original_name_for(key, stored.format)
+        self._write_jpeg(data, original_rel)
+        return replace(stored, original_path=original_rel)
 
     def _ingest(self, data: bytes, digest: str, archive_rel: str, thumb_rel: str) -> StoredPhoto:
-        formats = _accepted_formats()
+        formats = self.formats
         im = self._open(data, formats)
         if type(im).verify is not ImageFile.ImageFile.verify:
             # Only some formats check anything in verify() without decoding (PNG: the chunk
@@ -343,6 +390,9 @@ class PhotoStore:
                 archive_size = archive.size
                 thumb = _resize(archive, _fit(archive.size, self.thumb_long_side))
             thumb_data = _encode_jpeg(thumb, self.thumb_quality, icc_profile)
+            # From the thumbnail, upright on both paths: pHash looks at a 32x32 greyscale
+            # version anyway, so the small image gives the same hash for a fraction of the work.
+            phash = perceptual_hash(thumb)
 
             self._write_jpeg(archive_data, archive_rel)
             self._write_jpeg(thumb_data, thumb_rel)
@@ -358,6 +408,8 @@ class PhotoStore:
                 latitude=latitude,
                 longitude=longitude,
                 format=fmt,
+                phash=phash,
+                archive_sha256=hashlib.sha256(archive_data).hexdigest(),
             )
 
     def _open(self, data: bytes, formats: tuple[str, ...]) -> Image.Image:
@@ -371,6 +423,11 @@ class PhotoStore:
             raise PhotoRejected("too-many-pixels", limit=self.max_pixels) from None
         except UnidentifiedImageError:
             found = _sniff_unsupported(data)
+            if found == "HEIC" and "HEIF" in formats:
+                # libheif reads the whole container when it opens a file: a HEIC cut short
+                # (an upload broken off) is not recognised at all. Its header says what it
+                # is, so it is a broken photo, not a format we cannot read.
+                raise PhotoRejected("corrupt") from None
             if found is not None:
                 raise PhotoRejected("unsupported-format", format=found) from None
             raise PhotoRejected("not-an-image") from None
@@ -385,6 +442,7 @@ class PhotoStore:
             Image.MAX_IMAGE_PIXELS = self.max_pixels
 
     def _write_jpeg(self, data: bytes, rel: str) -> None:
+        # Writes any bytes (an original is kept in its own format): the name is historical.
         """Writes beside the target and renames, so readers never see half a file."""
         target = self.path(rel)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -469,10 +527,51 @@ def _delete(found: list[tuple[Path, os.stat_result]], root: Path) -> Swept:
 
 @cache
 def _accepted_formats() -> tuple[str, ...]:
+    """The wanted formats this Pillow can open, HEIF registered first (once a process)."""
+    _register_heif()
     # Image.open(formats=...) raises KeyError for a format no plugin registered (HEIF without
     # pillow-heif), and does not load plugins itself when a list is given.
     Image.init()
     return tuple(f for f in _WANTED_FORMATS if f in Image.OPEN)
+
+
+def _register_heif() -> None:
+    """Lets Pillow open HEIC/HEIF (what iPhones send "as file"). Done when the first store is
+    made rather than at import: only the process that takes photos in needs libheif, and
+    a command that merely reads stored paths does not load it."""
+    try:
+        from pillow_heif import register_heif_opener
+    except ImportError:  # pragma: no cover - a dependency; without it HEIC is "unsupported"
+        return
+    # Depth maps, auxiliary pictures and embedded thumbnails are never looked at.
+    register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
+
+
+def accepts_file(file_name: str | None, mime_type: str | None) -> bool:
+    """Whether a file sent as a document is of a format the store takes (by its name or its
+    MIME type; the bytes are checked by `ingest` all the same)."""
+    name = (file_name or "").lower()
+    mime = (mime_type or "").lower()
+    for fmt in _accepted_formats():
+        suffixes, mime_types = _WANTED_FORMATS[fmt]
+        if name.endswith(suffixes) or mime in mime_types:
+            return True
+    return False
+
+
+def perceptual_hash(image: Image.Image) -> str:
+    """The picture's pHash as 16 hex digits: close for the same picture re-encoded or
+    resized, far apart for different pictures (see `phash_distance`)."""
+    # Imported here: imagehash pulls in numpy and scipy (tens of megabytes), which a bot
+    # that has not yet received a photo does not need.
+    import imagehash
+
+    return str(imagehash.phash(image))
+
+
+def phash_distance(a: str, b: str) -> int:
+    """How many of the 64 bits of two pHashes differ (their Hamming distance)."""
+    return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
 def _sniff_unsupported(data: bytes) -> str | None:

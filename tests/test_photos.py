@@ -9,6 +9,8 @@ import io
 import os
 import random
 import struct
+import subprocess
+import sys
 import tempfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -22,8 +24,10 @@ from PIL.JpegImagePlugin import JpegImageFile
 from PIL.TiffImagePlugin import IFDRational
 
 from core.clock import Clock
+from models.drafts import DraftPhoto
 from services import photos
 from services.photos import PhotoRejected, PhotoStore, StoredPhoto, Swept
+from tests.realphotos import camera_exif, heic
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 KEY = "report-12/act-3/0123456789abcdef"
@@ -273,14 +277,166 @@ def test_empty_bytes_are_not_an_image(store: PhotoStore) -> None:
     assert caught.value.code == "not-an-image"
 
 
-def test_heic_is_refused_as_unsupported(store: PhotoStore) -> None:
-    data = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 200
+def test_heic_without_the_plugin_is_refused_as_unsupported(store: PhotoStore) -> None:
+    # A Pillow without pillow-heif: the file is named, not called junk.
+    store.formats = tuple(f for f in store.formats if f != "HEIF")
 
     with pytest.raises(PhotoRejected) as caught:
-        store.ingest(data, key=KEY)
+        store.ingest(heic(), key=KEY)
 
     assert caught.value.code == "unsupported-format"
     assert caught.value.details == {"format": "HEIC"}
+
+
+def test_heic_is_accepted_with_its_time_position_and_orientation(store: PhotoStore) -> None:
+    # Stored on its side with orientation 6, as a phone held upright writes it.
+    sideways = make_image((400, 300))
+    exif = camera_exif(
+        taken=datetime(2026, 11, 20, 9, 30), position=(-7.158, 109.435), orientation=6
+    )
+    data = heic(sideways, exif=exif)
+    assert data[4:12] == b"ftypheic"
+
+    result = store.ingest(data, key=KEY, keep_original=True)
+
+    assert result.format == "HEIF"
+    assert result.taken_at == datetime(2026, 11, 20, 9, 30, tzinfo=JAKARTA)
+    assert result.latitude == pytest.approx(-7.158, abs=1e-5)
+    assert result.longitude == pytest.approx(109.435, abs=1e-5)
+    archive = reopen(store, result.archive_path)
+    assert archive.format == "JPEG" and archive.size == (300, 400) == (result.width, result.height)
+    red, green, blue = archive.getpixel((280, 20))  # type: ignore[misc]
+    assert red > 200 and green < 80 and blue < 80
+    assert not archive.getexif()  # no position left in the copy shown to reviewers
+    # The bytes as received are kept, and are what the stored SHA-256 stands for.
+    assert result.original_path == f"{KEY}.orig.heic"
+    assert store.open_archive(result.original_path).read_bytes() == data
+    assert hashlib.sha256(data).hexdigest() == result.sha256
+
+
+@pytest.mark.parametrize("cut", [0.5, 0.9, 40], ids=["half", "most", "header-only"])
+def test_truncated_heic_is_refused_as_corrupt(store: PhotoStore, cut: float) -> None:
+    data = heic()
+    length = int(len(data) * cut) if cut < 1 else int(cut)
+
+    with pytest.raises(PhotoRejected) as caught:
+        store.ingest(data[:length], key=KEY)
+
+    assert caught.value.code == "corrupt"
+    assert not list(store.root.rglob("*.*"))
+
+
+def test_original_of_a_file_is_kept_as_received(store: PhotoStore) -> None:
+    data = make_jpeg((2000, 1500), taken="2026:11:20 09:30:00", orientation=6)
+
+    result = store.ingest(data, key=KEY, keep_original=True)
+
+    assert result.original_path == f"{KEY}.orig.jpg"
+    kept = store.open_archive(result.original_path).read_bytes()
+    assert kept == data and hashlib.sha256(kept).hexdigest() == result.sha256
+    archive = store.open_archive(result.archive_path).read_bytes()
+    assert hashlib.sha256(archive).hexdigest() == result.archive_sha256 != result.sha256
+
+
+def test_a_file_kept_as_it_came_is_its_own_original(store: PhotoStore) -> None:
+    data = make_image((800, 600))
+    buf = io.BytesIO()
+    data.save(buf, "JPEG", quality=85)
+
+    result = store.ingest(buf.getvalue(), key=KEY, keep_original=True)
+
+    # No second copy of the same bytes: the archive copy is the original.
+    assert result.original_path == result.archive_path
+    assert result.archive_sha256 == result.sha256
+    assert sorted(p.name for p in store.root.rglob("*.jpg")) == [
+        "0123456789abcdef.jpg",
+        "0123456789abcdef.thumb.jpg",
+    ]
+
+
+def test_a_photo_keeps_no_original(store: PhotoStore) -> None:
+    result = store.ingest(make_jpeg((2000, 1500)), key=KEY)
+
+    assert result.original_path is None
+    assert not list(store.root.rglob("*.orig.*"))
+
+
+def test_removing_a_photo_removes_its_original(store: PhotoStore) -> None:
+    result = store.ingest(make_jpeg((2000, 1500)), key=KEY, keep_original=True)
+    photo = DraftPhoto(
+        telegram_file_unique_id="u",
+        source="document",
+        sha256=result.sha256,
+        archive_path=result.archive_path,
+        thumb_path=result.thumb_path,
+        width=result.width,
+        height=result.height,
+        original_path=result.original_path,
+    )
+
+    assert store.remove(*photo.files) == 3
+    assert not store.root.exists() or not list(store.root.rglob("*"))
+
+
+def test_phash_is_the_same_picture_whatever_its_size(store: PhotoStore) -> None:
+    picture = make_image((1200, 900))
+    sizes = []
+    for size in [(1200, 900), (600, 450), (3000, 2250)]:
+        buf = io.BytesIO()
+        picture.resize(size).save(buf, "JPEG", quality=80)
+        sizes.append(store.ingest(buf.getvalue(), key=f"k/{size[0]}").phash)
+
+    assert all(len(h) == 16 and int(h, 16) >= 0 for h in sizes)
+    assert max(photos.phash_distance(sizes[0], h) for h in sizes) <= 2
+
+
+@pytest.mark.parametrize(
+    ("name", "mime", "accepted"),
+    [
+        ("IMG_0001.HEIC", None, True),
+        ("IMG_0001.heif", "application/octet-stream", True),
+        ("scan", "image/heic", True),
+        ("foto.jpg", None, True),
+        ("foto.JPEG", "image/jpeg", True),
+        (None, "image/png", True),
+        ("x.webp", None, True),
+        ("x.avif", None, True),
+        ("scan.tif", "image/tiff", False),
+        ("animasi.gif", "image/gif", False),
+        ("surat.pdf", "application/pdf", False),
+        (None, None, False),
+    ],
+)
+def test_the_form_accepts_the_files_the_store_takes(
+    name: str | None, mime: str | None, accepted: bool
+) -> None:
+    assert photos.accepts_file(name, mime) is accepted
+
+
+def test_every_format_the_store_takes_is_accepted_by_its_name(store: PhotoStore) -> None:
+    extensions = Image.registered_extensions()
+    assert "HEIF" in store.formats
+    for fmt in store.formats:
+        if fmt not in Image.SAVE:
+            continue
+        suffix = next(ext for ext, f in extensions.items() if f == fmt)
+        buf = io.BytesIO()
+        make_image((300, 200)).save(buf, fmt)
+        assert photos.accepts_file(f"IMG_0001{suffix}", None), fmt
+        assert store.ingest(buf.getvalue(), key=f"k/{fmt}").format == fmt
+
+
+def test_start_up_loads_libheif_but_not_imagehash(tmp_path: Path) -> None:
+    # The bot's memory at start-up: imagehash (numpy, scipy) waits for the first photo.
+    code = (
+        "import sys; from pathlib import Path; from zoneinfo import ZoneInfo\n"
+        "import services.photos as p\n"
+        "assert 'pillow_heif' not in sys.modules\n"
+        f"p.PhotoStore(Path({str(tmp_path)!r}), tz=ZoneInfo('Asia/Jakarta'))\n"
+        "assert 'pillow_heif' in sys.modules\n"
+        "assert 'imagehash' not in sys.modules and 'scipy' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])
 
 
 def test_gif_is_refused_as_unsupported(store: PhotoStore) -> None:

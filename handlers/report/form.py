@@ -37,7 +37,7 @@ from telegram.ext import (
 )
 
 from core.context import AppContext, current_scope
-from core.i18n import long_date, number
+from core.i18n import Raw, long_date, number
 from handlers.conversation import StoredConversation
 from handlers.report import views
 from handlers.report.parsing import InputError, check_text, parse_count, parse_visit_date
@@ -71,9 +71,9 @@ from models.reports import (
     submit,
 )
 from models.users import Role
-from services import outbox
+from services import evidence, outbox
 from services.commands import aliases
-from services.photos import PhotoRejected, PhotoStore
+from services.photos import PhotoRejected, PhotoStore, accepts_file
 from services.review_notices import queue_new_report
 
 _LOG = logging.getLogger(__name__)
@@ -85,7 +85,6 @@ DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 1_000
 OTHER_MIN, OTHER_MAX = 3, 200
 # Telegram's getFile limit for bots on the public API.
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".tif", ".tiff")
 
 NOTICE = "report.notice"
 REMOVE_FILES = "report.remove_files"
@@ -216,11 +215,10 @@ async def ask(update: Update, context: AppContext, report: Report, step: Step) -
             )
         case Step.PHOTOS:
             count = len(current_activity(report).photos)
-            await _reply(
-                update,
-                t("report-ask-photos", prefix=prefix, count=count, maximum=MAX_PHOTOS),
-                reply_markup=views.photos_keyboard(context, report, count),
-            )
+            text = t("report-ask-photos", prefix=prefix, count=count, maximum=MAX_PHOTOS)
+            if await _first_photo_question(context, report):
+                text = Raw(f"{text}\n{t('report-photos-file-hint')}")
+            await _reply(update, text, reply_markup=views.photos_keyboard(context, report, count))
         case Step.LOCATION:
             await _reply(
                 update, t("report-ask-location"), reply_markup=views.location_keyboard(context)
@@ -237,6 +235,17 @@ async def ask(update: Update, context: AppContext, report: Report, step: Step) -
                 t("report-ask-edit"),
                 reply_markup=views.edit_keyboard(context, report, len(await _villages(context))),
             )
+
+
+async def _first_photo_question(context: AppContext, report: Report) -> bool:
+    """Whether this is the draft's first photo question, which alone says that a photo sent
+    as a file keeps its time and place (not every activity's, nor every repeat). Recorded
+    before it is sent, in a commit of its own once a draft: told at most once."""
+    if state(report).get("file_hint"):
+        return False
+    set_state(report, file_hint=True)
+    await context.session.commit()
+    return True
 
 
 async def _acknowledge_photo(update: Update, context: AppContext, report: Report) -> None:
@@ -304,8 +313,9 @@ def _step(handler: StepHandler) -> Callback:
         async with _asking(context, report):
             notice = scope.extra.pop(NOTICE, None)
             if notice is not None:
+                key, args = notice
                 # Also takes the location keyboard away once that question is answered.
-                await _reply(update, context.t(notice), reply_markup=ReplyKeyboardRemove())
+                await _reply(update, context.t(key, **args), reply_markup=ReplyKeyboardRemove())
             if step is Step.PHOTOS and _is_image_message(update):
                 await _acknowledge_photo(update, context, report)
             else:
@@ -369,9 +379,9 @@ def _is_image_message(update: Update) -> bool:
     return message is not None and bool(message.photo or message.document)
 
 
-def _notice(key: str) -> None:
+def _notice(key: str, **args: object) -> None:
     """A line to send, after the commit, before the next question."""
-    current_scope().extra[NOTICE] = key
+    current_scope().extra[NOTICE] = (key, args)
 
 
 async def _village_count(context: AppContext, report: Report) -> int:
@@ -440,7 +450,7 @@ def _photo_files(report: Report, activities: list[DraftActivity] | None = None) 
         path
         for activity in (report.draft if activities is None else activities)
         for photo in activity.photos
-        for path in (photo.archive_path, photo.thumb_path)
+        for path in photo.files
     ]
 
 
@@ -652,8 +662,11 @@ async def on_photo(update: Update, context: AppContext, report: Report) -> Step:
         )
     elif message.document is not None:
         document = message.document
-        name = (document.file_name or "").lower()
-        if not ((document.mime_type or "").startswith("image/") or name.endswith(IMAGE_SUFFIXES)):
+        if not accepts_file(document.file_name, document.mime_type):
+            mime = document.mime_type or ""
+            if mime.startswith("image/"):
+                # An image of a kind the store does not take (TIFF, GIF...): say which.
+                raise InputError("photo-unsupported-format", format=mime[6:].upper())
             raise InputError("photo-not-an-image")
         file_id, unique_id, file_size, source = (
             document.file_id,
@@ -675,25 +688,35 @@ async def on_photo(update: Update, context: AppContext, report: Report) -> Step:
     try:
         # One file per Telegram file: the same photo sent twice maps to the same name.
         stored = await store.ingest_async(
-            data, key=f"report-{report.id}/act-{activity.key}/{unique_id}"
+            data,
+            key=f"report-{report.id}/act-{activity.key}/{unique_id}",
+            # A file's bytes as received are the evidence its SHA-256 and EXIF stand for.
+            keep_original=source == "document",
         )
     except PhotoRejected as rejected:
         raise InputError(f"photo-{rejected.code}", **_photo_params(rejected.details)) from None
-    activity.photos.append(
-        DraftPhoto(
-            telegram_file_unique_id=unique_id,
-            file_id=file_id,
-            source=source,
-            sha256=stored.sha256,
-            archive_path=stored.archive_path,
-            thumb_path=stored.thumb_path,
-            width=stored.width,
-            height=stored.height,
-            taken_at=stored.taken_at,
-            exif_latitude=stored.latitude,
-            exif_longitude=stored.longitude,
-        )
+    photo = DraftPhoto(
+        telegram_file_unique_id=unique_id,
+        file_id=file_id,
+        source=source,
+        sha256=stored.sha256,
+        archive_path=stored.archive_path,
+        thumb_path=stored.thumb_path,
+        width=stored.width,
+        height=stored.height,
+        taken_at=stored.taken_at,
+        exif_latitude=stored.latitude,
+        exif_longitude=stored.longitude,
+        phash=stored.phash,
+        original_path=stored.original_path,
+        archive_sha256=stored.archive_sha256,
     )
+    activity.photos.append(photo)
+    # Said at once, while the person can still send another photo; the photo stays (the
+    # coordinators see the flag and decide).
+    reused = await evidence.photo_reuse(context.session, report, [photo], now=context.now())
+    if reused:
+        _notice("report-photo-reused", reference=reused[0].reference, match=reused[0].match)
     return Step.PHOTOS
 
 
@@ -805,6 +828,9 @@ async def send(update: Update, context: AppContext) -> None:
         async with _asking(context, report):
             await ask(update, context, report, step)
         return
+    report.flags = await evidence.check(
+        context.session, report, settings=context.settings, now=context.now()
+    )
     reference = submit(report, context.now(), context.settings.tz)
     await queue_new_report(context.session, report, context.app.translator)
     confirmation = queue_message(

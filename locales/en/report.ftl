@@ -42,7 +42,7 @@ report-ask-people = 🧑‍🤝‍🧑 How many <b>people</b> were reached? Type
 report-people-skip = Skip
 report-ask-description = { $prefix }📝 Describe what was done and found ({ $minimum }–{ $maximum } characters).
 report-ask-photos =
-    { $prefix }📷 Send photos of the activity: at least 1, at most { $maximum }. Several at once is fine, or send them as files to keep the photo's location and time.
+    { $prefix }📷 Send photos of the activity: at least 1, at most { $maximum }. Several at once is fine.
     Received so far: { $count } photos.
 report-photos-received = 📷 { $count } photos received (at most { $maximum }). Send more, or press Done.
 report-photos-done = ✅ Done ({ $count } photos)

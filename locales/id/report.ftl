@@ -42,7 +42,7 @@ report-ask-people = 🧑‍🤝‍🧑 Berapa <b>orang/jiwa</b> yang dijangkau? 
 report-people-skip = Lewati
 report-ask-description = { $prefix }📝 Uraikan apa yang dilakukan dan ditemukan ({ $minimum }–{ $maximum } karakter).
 report-ask-photos =
-    { $prefix }📷 Kirim foto kegiatan: minimal 1, maksimal { $maximum }. Boleh beberapa sekaligus, atau sebagai file agar lokasi dan waktu foto ikut tersimpan.
+    { $prefix }📷 Kirim foto kegiatan: minimal 1, maksimal { $maximum }. Boleh beberapa sekaligus.
     Sudah diterima: { $count } foto.
 report-photos-received = 📷 { $count } foto diterima (maksimal { $maximum }). Kirim lagi, atau tekan Selesai.
 report-photos-done = ✅ Selesai ({ $count } foto)
