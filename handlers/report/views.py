@@ -135,13 +135,20 @@ def location_keyboard(context: AppContext) -> ReplyKeyboardMarkup:
     )
 
 
-def summary_keyboard(context: AppContext) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [_button(context, "report-send", "send")],
-            [_button(context, "report-edit", "edit"), _button(context, "report-cancel", "cancel")],
-        ]
+def summary_keyboard(context: AppContext, report: Report) -> InlineKeyboardMarkup:
+    """Send, and another activity of the visit without going through the edit menu."""
+    rows = [[_button(context, "report-send", "send")]]
+    if len(report.contents) < MAX_ACTIVITIES:
+        rows.append([_button(context, "report-more-add", "e:add")])
+    rows.append(
+        [_button(context, "report-edit", "edit"), _button(context, "report-cancel", "cancel")]
     )
+    return InlineKeyboardMarkup(rows)
+
+
+def correction_button(context: AppContext, report_id: int) -> InlineKeyboardButton:
+    """Opens a sent report in the form as its next version (handlers/report/form.py)."""
+    return _button(context, "correction-button", f"fix:{report_id}")
 
 
 def cancel_confirm_keyboard(context: AppContext) -> InlineKeyboardMarkup:
@@ -193,8 +200,10 @@ def summary_text(
     *,
     catalogue: dict[str, str],
     header_key: str = "report-summary",
+    **header_args: object,
 ) -> Raw:
-    """Everything on one screen, in the person's language; user text is escaped."""
+    """Everything on one screen, in the person's language; user text is escaped.
+    `header_args` are further arguments of the header's message."""
     lang = context.lang
     parts = []
     several = len(report.contents) > 1
@@ -232,6 +241,7 @@ def summary_text(
         location=location,
         activities=Raw("\n\n".join(parts)),
         photos=report.photo_count,
+        **header_args,
     )
 
 
