@@ -769,6 +769,18 @@ async def on_photos_done(update: Update, context: AppContext, report: Report) ->
 
 
 @_step
+async def on_photos_clear(update: Update, context: AppContext, report: Report) -> Step:
+    """Removes the activity's photos while changing them, so that others can replace them
+    (files an earlier version of a corrected report points at stay)."""
+    activity = current_activity(report)
+    if not editing(report) or not activity.photos:
+        raise InputError("unknown-choice")
+    _remove_after_commit(await removable_photo_files(context.session, report, [activity]))
+    activity.photos = []
+    return Step.PHOTOS
+
+
+@_step
 async def on_more(update: Update, context: AppContext, report: Report) -> Step:
     """Adds another activity to the visit, once this one has a photo."""
     if not current_activity(report).photos:
@@ -1043,6 +1055,7 @@ def conversation() -> StoredConversation:
                 MessageHandler(filters.PHOTO | filters.Document.ALL, on_photo),
                 _button(on_photos_done, "done$"),
                 _button(on_more, "more$"),
+                _button(on_photos_clear, "clear$"),
                 BACK,
             ],
             Step.LOCATION: [

@@ -15,7 +15,7 @@ from telegram import (
 from core.context import AppContext
 from core.i18n import Raw, long_date, number, short_date
 from handlers.common import button_grid
-from handlers.report.steps import Step, activity_index
+from handlers.report.steps import Step, activity_index, editing
 from models.activities import OTHER, ActivityType, Strategy
 from models.drafts import DraftActivity
 from models.regions import Village
@@ -117,6 +117,9 @@ def photos_keyboard(context: AppContext, report: Report, count: int) -> InlineKe
         rows.append([_button(context, "report-photos-done", "done", count=count)])
         if len(report.contents) < MAX_ACTIVITIES:
             rows.append([_button(context, "report-more-add", "more")])
+        if editing(report):
+            # Changing the photos (a correction, say) may mean replacing them.
+            rows.append([_button(context, "report-photos-clear", "clear")])
     rows.append([_back(context)])
     return InlineKeyboardMarkup(rows)
 

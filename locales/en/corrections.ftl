@@ -45,3 +45,4 @@ history-versions =
         [yes] {"\u000A"}You can still correct this report: press ✏️ Correct.
        *[no] { "" }
     }
+report-photos-clear = 🗑 Remove this activity's photos

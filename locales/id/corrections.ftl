@@ -45,3 +45,4 @@ history-versions =
         [yes] {"\u000A"}Laporan ini masih dapat Anda perbaiki: tekan ✏️ Perbaiki.
        *[no] { "" }
     }
+report-photos-clear = 🗑 Hapus foto kegiatan ini

@@ -6,11 +6,13 @@ a restart in the middle of a correction keeps it."""
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from core.clock import Clock
+from jobs.maintenance import sweep_orphaned_photos
 from models.audit import AuditEntry
 from models.digests import digest_data, week_of
 from models.reports import (
@@ -39,6 +41,7 @@ from tests.e2e.flows import (
 
 VISIT = TEST_NOW.date()
 CHANGES = "KK: 12 → 14; foto: +1"
+REPLACED = "foto: +1, \u22121"  # one added, one removed (a minus sign)
 
 
 async def send_report(h: Harness, user: SandboxUser) -> tuple[int, str]:
@@ -313,3 +316,44 @@ async def test_a_restart_in_the_middle_of_a_correction_keeps_it(harness: Harness
         assert report is not None and report.version == 2
     assert await drafts(h) == []
     assert await households_in_digest(h) == (1, 14)
+
+
+async def test_a_photo_replaced_in_a_correction_stays_for_version_1(
+    harness: Harness, clock: Clock
+) -> None:
+    h = harness
+    await add_staff(h, STAFF)
+    user = h.user(STAFF, "Budi")
+    report_id, _ = await send_report(h, user)
+    async with h.db() as session:
+        [first] = (await session.scalars(select(Photo))).all()
+    summary = await open_correction(h, user, report_id)
+    edit_menu = await press(h.sandbox, user, summary, "✏️ Ubah")
+    ask_photos = await press(h.sandbox, user, edit_menu, "Foto ")
+    cleared = await press(h.sandbox, user, ask_photos, "🗑 Hapus foto kegiatan ini")
+    assert "Sudah diterima: 0 foto" in cleared["text"]
+    await user.send_photo(jpeg(seed=5))
+    received = await caught_up(h.sandbox, user)
+    summary = await press(h.sandbox, user, received, "✅ Selesai (1 foto)")
+    assert REPLACED in summary["text"]
+    sent = await press(h.sandbox, user, summary, "✅ Kirim")
+    assert "Perbaikan terkirim" in sent["text"] and REPLACED in sent["text"]
+
+    store = h.app.photo_store
+    async with h.db() as session:
+        [second] = (await session.scalars(select(Photo))).all()
+    assert second.sha256 != first.sha256
+    # Version 1 still points at its photo: neither the correction nor the nightly sweep of
+    # files no row points at may delete it.
+    files = [
+        store.path(p) for photo in (first, second) for p in (photo.archive_path, photo.thumb_path)
+    ]
+    for path in files:
+        # Written long ago by the test clock, so the sweep looks at them at all.
+        moment = (clock.now() - timedelta(days=40)).timestamp()
+        os.utime(path, (moment, moment))
+    swept = await sweep_orphaned_photos(h.app)
+    assert swept.files == 0
+    for photo in (first, second):
+        assert store.path(photo.archive_path).is_file()
+        assert store.path(photo.thumb_path).is_file()
