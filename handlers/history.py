@@ -1,4 +1,6 @@
-"""/riwayat (/history): a person's recent reports, and any one of them in full with photos."""
+"""/riwayat (/history): a person's recent reports with their version and review status, and
+any one of them in full: every version sent (what each changed), its photos, and the button
+that opens a correction while one is allowed (models/reports.py `correctable`)."""
 
 from __future__ import annotations
 
@@ -9,11 +11,21 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from core.context import AppContext
-from core.i18n import Raw, short_date
-from handlers.report.views import activity_name, summary_text
+from core.i18n import Raw, date_time, short_date
+from handlers.report.views import activity_name, correction_button, summary_text
 from models.activities import activity_names
-from models.reports import get_submitted, submitted_by
+from models.reports import (
+    Report,
+    ReviewStatus,
+    correctable,
+    get_submitted,
+    latest_review,
+    submitted_by,
+    versions_of,
+    village_names,
+)
 from services.commands import aliases
+from services.versions import describe
 
 PREFIX = "rh:"
 SHOWN = 10
@@ -38,19 +50,16 @@ async def show_history(update: Update, context: AppContext) -> None:
         strategies = ", ".join(
             context.t(f"strategy-short-{a.strategy}") for a in report.activities if a.strategy
         )
-        lines.append(
-            context.t(
-                "history-line",
-                reference=report.reference or "",
-                date=short_date(report.visit_date, context.lang) if report.visit_date else "—",
-                village=report.village.name if report.village else "—",
-                strategies=strategies,
-                activities=", ".join(
-                    activity_name(context, a, catalogue) for a in report.activities
-                ),
-                photos=report.photo_count,
-            )
+        line = context.t(
+            "history-line",
+            reference=report.reference or "",
+            date=short_date(report.visit_date, context.lang) if report.visit_date else "—",
+            village=report.village.name if report.village else "—",
+            strategies=strategies,
+            activities=", ".join(activity_name(context, a, catalogue) for a in report.activities),
+            photos=report.photo_count,
         )
+        lines.append(Raw(f"{line} · {_standing(context, report)}"))
     buttons = [
         [InlineKeyboardButton(r.reference or "?", callback_data=f"{PREFIX}{r.id}")]
         for r in reports
@@ -83,6 +92,7 @@ async def show_report(update: Update, context: AppContext) -> None:
             context, report, catalogue=await _catalogue(context), header_key="history-report"
         ),
     )
+    await _send_versions(context, report)
     store = context.app.photo_store
     for index, activity in enumerate(report.activities):
         paths = [store.path(p.archive_path) for p in activity.photos]
@@ -99,6 +109,57 @@ async def show_report(update: Update, context: AppContext) -> None:
                 for i, data in enumerate(photos)
             ]
             await context.bot.send_media_group(chat_id, media)
+
+
+def _standing(context: AppContext, report: Report) -> Raw:
+    """The version and where the report stands with the coordinators ("v2 · ⏳ ...")."""
+    status = report.review_status or ReviewStatus.SUBMITTED
+    return context.t(
+        "history-version-status",
+        version=report.version,
+        status=context.t(f"history-review-{status.value.replace('_', '-')}"),
+    )
+
+
+async def _send_versions(context: AppContext, report: Report) -> None:
+    """Every version with its sending time and, from the second on, what it changed; the
+    coordinator's comment when the report was sent back; the correction button if allowed."""
+    user = context.user
+    assert user is not None
+    versions = await versions_of(context.session, report.id)
+    names = await village_names(context.session, *(v.content for v in versions))
+    lines = []
+    for previous, version in zip([None, *versions], versions, strict=False):
+        sent = date_time(version.submitted_at, context.lang, context.settings.tz)
+        if previous is None:
+            lines.append(context.t("history-version-first", version=version.version, sent=sent))
+        else:
+            changes = describe(context.t, previous.content, version.content, village_names=names)
+            lines.append(
+                context.t(
+                    "history-version-next", version=version.version, sent=sent, changes=changes
+                )
+            )
+    comment = ""
+    if report.review_status is ReviewStatus.NEEDS_CORRECTION:
+        review = await latest_review(context.session, report)
+        if review is not None and review.comment:
+            comment = context.t("history-review-comment", comment=review.comment)
+    can_correct = report.user_id == user.id and correctable(report, context.now())
+    await context.bot.send_message(
+        user.telegram_id,
+        context.t(
+            "history-versions",
+            reference=report.reference or "",
+            standing=_standing(context, report),
+            versions=Raw("\n".join(lines)),
+            comment=Raw(comment),
+            correctable="yes" if can_correct else "no",
+        ),
+        reply_markup=InlineKeyboardMarkup([[correction_button(context, report.id)]])
+        if can_correct
+        else None,
+    )
 
 
 def _read_all(paths: list[Path]) -> list[bytes]:

@@ -118,16 +118,9 @@ async def _discard(application: DampinganApplication, now: datetime) -> tuple[in
         "reminded_before": now - DRAFT_NOTICE,
     }
     async with application.scope() as scope:
+        # A correction draft's copied photos stay: the corrected report points at them.
         drafts = [
-            (
-                report.id,
-                [
-                    path
-                    for activity in report.draft
-                    for photo in activity.photos
-                    for path in photo.files
-                ],
-            )
+            (report.id, await reports.removable_photo_files(scope.session, report))
             for report in await reports.drafts_to_discard(scope.session, **due)
         ]
     discarded = files_removed = 0

@@ -9,7 +9,7 @@ the document into `report_activity` and `photo` rows.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 
@@ -280,19 +280,7 @@ def submit(report: Report, now: datetime, tz: tzinfo) -> str:
     # A draft has no activity rows (its activities are the document): say so, rather than
     # have the relationship loaded (lazy loading is not possible in an async session).
     set_committed_value(report, "activities", [])
-    report.activities.extend(
-        ReportActivity(
-            position=position,
-            strategy=item.strategy,
-            activity=item.activity,
-            activity_other=item.activity_other,
-            households=item.households,
-            people=item.people,
-            description=item.description,
-            photos=[Photo(**vars(photo)) for photo in item.photos],
-        )
-        for position, item in enumerate(report.draft)
-    )
+    report.activities.extend(_activity_rows(report.draft))
     report.status = ReportStatus.SUBMITTED
     report.submitted_at = now
     report.reference = f"LPR-{now.astimezone(tz).year}-{report.id:06d}"
@@ -311,6 +299,23 @@ def submit(report: Report, now: datetime, tz: tzinfo) -> str:
         )
     )
     return report.reference
+
+
+def _activity_rows(activities: list[DraftActivity]) -> list[ReportActivity]:
+    """A draft's activities as rows, each with its photo rows."""
+    return [
+        ReportActivity(
+            position=position,
+            strategy=item.strategy,
+            activity=item.activity,
+            activity_other=item.activity_other,
+            households=item.households,
+            people=item.people,
+            description=item.description,
+            photos=[Photo(**vars(photo)) for photo in item.photos],
+        )
+        for position, item in enumerate(activities)
+    ]
 
 
 def snapshot(report: Report) -> dict[str, Any]:
@@ -391,7 +396,7 @@ async def get_submitted(session: AsyncSession, report_id: int) -> Report | None:
 
 async def stored_photo_paths(session: AsyncSession) -> set[str]:
     """Every file a report points at, archive copies, thumbnails and kept originals,
-    relative to the photo store's root (drafts' photos included)."""
+    relative to the photo store's root (drafts' photos and every sent version's included)."""
     paths: set[str] = set()
     rows = await session.execute(select(Photo.archive_path, Photo.thumb_path, Photo.original_path))
     for archive, thumb, original in rows:
@@ -405,6 +410,9 @@ async def stored_photo_paths(session: AsyncSession) -> set[str]:
         for activity in drafts.parse(document):
             for photo in activity.photos:
                 paths.update(photo.files)
+    # Earlier versions of corrected reports keep pointing at photos a later one removed.
+    for content in await session.scalars(select(ReportVersion.content)):
+        paths.update(_content_paths(content))
     return paths
 
 
@@ -597,3 +605,185 @@ async def same_visits(
         for ref, activity, other in await session.execute(stmt)
         if ref is not None and activity is not None
     ]
+
+
+# -- corrections and versions -------------------------------------------------------------
+
+# How long after sending (a version) its author may correct it without being asked.
+SELF_CORRECTION_WINDOW = timedelta(hours=24)
+
+
+def correctable(report: Report, now: datetime) -> bool:
+    """Whether the author may open a correction of this sent report: always when a
+    coordinator sent it back, otherwise within 24 hours of its latest version's sending,
+    unless a coordinator has verified it (a verified report stays as verified)."""
+    if report.status is not ReportStatus.SUBMITTED:
+        return False
+    if report.review_status is ReviewStatus.NEEDS_CORRECTION:
+        return True
+    if report.review_status is ReviewStatus.VERIFIED or report.submitted_at is None:
+        return False
+    return now - report.submitted_at <= SELF_CORRECTION_WINDOW
+
+
+def new_correction(session: AsyncSession, original: Report) -> Report:
+    """A draft holding a copy of the sent report's latest version, pointing at it. The
+    photos are the same files (only the rows are copied): a correction that keeps a photo
+    does not store it twice, and the files stay as long as any version points at them."""
+    activities = [
+        DraftActivity(
+            strategy=a.strategy,
+            activity=a.activity,
+            activity_other=a.activity_other,
+            households=a.households,
+            people=a.people,
+            description=a.description,
+            photos=[
+                DraftPhoto(**{name: getattr(p, name) for name in DRAFT_PHOTO_FIELDS})
+                for p in a.photos
+            ],
+        )
+        for a in original.activities
+    ]
+    draft = Report(
+        user_id=original.user_id,
+        agency_id=original.agency_id,
+        corrects_id=original.id,
+        village=original.village,
+        visit_date=original.visit_date,
+        latitude=original.latitude,
+        longitude=original.longitude,
+        location_accuracy=original.location_accuracy,
+        location_live=original.location_live,
+        location_forwarded=original.location_forwarded,
+        form_state={},
+        form_rev=0,
+        asked_rev=0,
+        draft_activities=drafts.dump(activities),
+    )
+    session.add(draft)
+    return draft
+
+
+async def corrected_report(session: AsyncSession, draft: Report) -> Report | None:
+    """The sent report a correction draft corrects, with its activities and photos."""
+    if draft.corrects_id is None:
+        return None
+    return await get_submitted(session, draft.corrects_id)
+
+
+async def submit_correction(
+    session: AsyncSession, draft: Report, now: datetime
+) -> tuple[Report, dict[str, Any]]:
+    """Makes the correction draft the next version of the report it corrects: the report
+    keeps its row and reference and takes the draft's content (its activity and photo rows
+    replaced), its version counts up, it waits for review again, and the version is kept
+    whole in `report_version`; the draft row is deleted. Returns the report and the
+    snapshot of the version it had before. The caller commits."""
+    original = await corrected_report(session, draft)
+    if original is None:
+        raise LookupError(f"report {draft.corrects_id} is not a sent report")
+    before = snapshot(original)
+    original.village = draft.village
+    original.visit_date = draft.visit_date
+    original.latitude = draft.latitude
+    original.longitude = draft.longitude
+    original.location_accuracy = draft.location_accuracy
+    original.location_live = draft.location_live
+    original.location_forwarded = draft.location_forwarded
+    # The old rows go (delete-orphan); their files stay, the earlier version points at them.
+    original.activities = _activity_rows(draft.draft)
+    original.version += 1
+    original.review_status = ReviewStatus.RESUBMITTED
+    # The latest version's time: the 24-hour window, the history's order and "already
+    # sent" read it; each version's own time (the first sending's too) is in report_version.
+    original.submitted_at = now
+    # Set on the draft by the evidence checks, like a first version's on its own row.
+    original.flags = draft.flags
+    session.add(
+        ReportVersion(
+            report_id=original.id,
+            version=original.version,
+            user_id=draft.user_id,
+            submitted_at=now,
+            content=snapshot(original),
+            flags=original.flags,
+        )
+    )
+    await session.delete(draft)
+    return original, before
+
+
+async def versions_of(session: AsyncSession, report_id: int) -> Sequence[ReportVersion]:
+    """Every sent version of a report, first to latest."""
+    stmt = (
+        select(ReportVersion)
+        .where(ReportVersion.report_id == report_id)
+        .order_by(ReportVersion.version)
+    )
+    return (await session.scalars(stmt)).all()
+
+
+async def village_names(session: AsyncSession, *contents: dict[str, Any]) -> dict[int, str]:
+    """The names of the villages the given version contents name (to say what changed)."""
+    ids = {c.get("village_id") for c in contents} - {None}
+    if not ids:
+        return {}
+    rows = await session.execute(select(Village.id, Village.name).where(Village.id.in_(ids)))
+    return {village_id: name for village_id, name in rows}
+
+
+async def latest_review(session: AsyncSession, report: Report) -> ReviewAction | None:
+    """The coordinators' latest decision on the report's current version, if any."""
+    stmt = (
+        select(ReviewAction)
+        .where(ReviewAction.report_id == report.id, ReviewAction.version == report.version)
+        .order_by(ReviewAction.at.desc(), ReviewAction.id.desc())
+        .limit(1)
+    )
+    return await session.scalar(stmt)
+
+
+async def removable_photo_files(
+    session: AsyncSession, draft: Report, activities: list[DraftActivity] | None = None
+) -> list[str]:
+    """The files of a draft's photos (or of the given activities of it) that may be deleted
+    with it: for a correction draft, not those a sent version of the corrected report
+    still points at (the draft began as a copy of them)."""
+    files = [
+        path
+        for activity in (draft.draft if activities is None else activities)
+        for photo in activity.photos
+        for path in photo.files
+    ]
+    if draft.corrects_id is None or not files:
+        return files
+    kept: set[str] = set()
+    contents = await session.scalars(
+        select(ReportVersion.content).where(ReportVersion.report_id == draft.corrects_id)
+    )
+    for content in contents:
+        kept.update(_content_paths(content))
+    rows = await session.execute(
+        select(Photo.archive_path, Photo.thumb_path, Photo.original_path)
+        .join(ReportActivity, ReportActivity.id == Photo.activity_id)
+        .where(ReportActivity.report_id == draft.corrects_id)
+    )
+    for row in rows:
+        kept.update(path for path in row if path)
+    return [path for path in files if path not in kept]
+
+
+def _content_paths(content: dict[str, Any] | None) -> set[str]:
+    """The photo files a kept version points at."""
+    return {
+        path
+        for activity in (content or {}).get("activities") or []
+        for photo in activity.get("photos") or []
+        for path in (
+            photo.get("archive_path"),
+            photo.get("thumb_path"),
+            photo.get("original_path"),
+        )
+        if path
+    }

@@ -377,3 +377,92 @@ def test_0005_moves_drafts_to_json_and_back(empty_db_url: str) -> None:
         )
         for activity, photos in restored
     ]
+
+
+_version_table = sa.table(
+    "report_version",
+    sa.column("report_id", sa.Integer),
+    sa.column("version", sa.Integer),
+    sa.column("user_id", sa.Integer),
+    sa.column("submitted_at", UTCDateTime()),
+    sa.column("content", sa.JSON),
+    sa.column("flags", sa.JSON),
+)
+_report_review = sa.table(
+    "report",
+    sa.column("id", sa.Integer),
+    sa.column("user_id", sa.Integer),
+    sa.column("version", sa.Integer),
+    sa.column("review_status", sa.String),
+)
+
+
+def _review_state(url: str, report_id: int) -> tuple[int, str | None]:
+    engine = migrations.sync_engine(url)
+    try:
+        with engine.connect() as connection:
+            row = connection.execute(
+                sa.select(_report_review.c.version, _report_review.c.review_status).where(
+                    _report_review.c.id == report_id
+                )
+            ).one()
+            return int(row[0]), row[1]
+    finally:
+        engine.dispose()
+
+
+def _versions(url: str) -> list[dict[str, Any]]:
+    engine = migrations.sync_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(_version_table).order_by(
+                    _version_table.c.report_id, _version_table.c.version
+                )
+            ).mappings()
+            return [dict(row) for row in rows.all()]
+    finally:
+        engine.dispose()
+
+
+def test_0006_makes_sent_reports_version_1(empty_db_url: str) -> None:
+    """0006 turns a report already sent into version 1, waiting for review, kept whole in
+    report_version with its activities and photos (as `snapshot` writes a version); a draft
+    stays a draft. Downgrading drops the versions and keeps the report's rows."""
+    url = empty_db_url
+    migrations.upgrade(url, "0004")
+    draft_id, submitted_id, _ = _seed_0004(url)
+    [(activity_row, _)] = _report_rows(url, submitted_id)
+    migrations.upgrade(url, "0005")
+    submitted_rows = _report_rows(url, submitted_id)
+
+    migrations.upgrade(url, "0006")
+    assert _review_state(url, submitted_id) == (1, "submitted")
+    assert _review_state(url, draft_id) == (0, None)
+    [version] = _versions(url)
+    assert version["report_id"] == submitted_id and version["version"] == 1
+    assert version["submitted_at"] == _CREATED and version["flags"] is None
+    content = version["content"]
+    assert {k: v for k, v in content.items() if k != "activities"} == {
+        "village_id": None,
+        "visit_date": None,
+        "latitude": None,
+        "longitude": None,
+        "location_accuracy": None,
+        "location_live": None,
+        "location_forwarded": None,
+    }
+    assert drafts.parse(content["activities"]) == [
+        DraftActivity(
+            key=str(activity_row["id"]),
+            **_without(_SUBMITTED_ACTIVITY, "position"),
+            photos=[DraftPhoto(**_SUBMITTED_PHOTO)],
+        )
+    ]
+    assert _report_rows(url, submitted_id) == submitted_rows
+
+    migrations.downgrade(url, "0005")
+    assert "report_version" not in _tables(url)
+    assert _report_rows(url, submitted_id) == submitted_rows
+    migrations.upgrade(url)
+    assert [(v["report_id"], v["version"]) for v in _versions(url)] == [(submitted_id, 1)]

@@ -56,6 +56,7 @@ from handlers.report.steps import (
     set_state,
     state,
 )
+from models import audit
 from models.activities import OTHER, Strategy, activities_for, activity_names, get_activity
 from models.agencies import active_villages
 from models.drafts import DraftActivity, DraftPhoto
@@ -65,16 +66,26 @@ from models.reports import (
     MAX_ACTIVITIES,
     MAX_PHOTOS,
     Report,
+    ReviewStatus,
+    correctable,
+    corrected_report,
     get_draft,
+    get_submitted,
     latest_submitted,
+    new_correction,
     new_draft,
+    removable_photo_files,
+    snapshot,
     submit,
+    submit_correction,
+    village_names,
 )
 from models.users import Role
 from services import evidence, outbox
 from services.commands import aliases
 from services.photos import PhotoRejected, PhotoStore, accepts_file
 from services.review_notices import queue_new_report
+from services.versions import describe
 
 _LOG = logging.getLogger(__name__)
 NAME = "report"
@@ -226,8 +237,8 @@ async def ask(update: Update, context: AppContext, report: Report, step: Step) -
         case Step.SUMMARY:
             await _reply(
                 update,
-                views.summary_text(context, report, catalogue=await _catalogue(context)),
-                reply_markup=views.summary_keyboard(context),
+                await _summary(context, report),
+                reply_markup=views.summary_keyboard(context, report),
             )
         case Step.EDIT:
             await _reply(
@@ -246,6 +257,31 @@ async def _first_photo_question(context: AppContext, report: Report) -> bool:
     set_state(report, file_hint=True)
     await context.session.commit()
     return True
+
+
+async def _summary(context: AppContext, report: Report) -> Raw:
+    """The draft on one screen; a correction says which report and version it corrects,
+    and what it changes so far."""
+    catalogue = await _catalogue(context)
+    original = await corrected_report(context.session, report)
+    if original is None:
+        return views.summary_text(context, report, catalogue=catalogue)
+    return views.summary_text(
+        context,
+        report,
+        catalogue=catalogue,
+        header_key="correction-summary",
+        original=original.reference or "",
+        old=original.version,
+        new=original.version + 1,
+        changes=await _changes(context, snapshot(original), snapshot(report)),
+    )
+
+
+async def _changes(context: AppContext, before: dict[str, Any], after: dict[str, Any]) -> Raw:
+    """What a version changes, with village names ("KK: 12 → 14; foto: +1")."""
+    names = await village_names(context.session, before, after)
+    return describe(context.t, before, after, village_names=names)
 
 
 async def _acknowledge_photo(update: Update, context: AppContext, report: Report) -> None:
@@ -434,24 +470,19 @@ async def start_report(update: Update, context: AppContext) -> None:
 async def cancel(update: Update, context: AppContext) -> None:
     """Deletes the draft, photo files included, and ends the form."""
     report = loaded_draft()
+    key = "report-cancelled"
     if report is not None:
-        files = _photo_files(report)
+        # A correction's copied photos belong to the sent report too: only its own go.
+        files = await removable_photo_files(context.session, report)
+        if report.corrects_id is not None:
+            key = "correction-cancelled"
         await context.session.delete(report)
         await context.session.commit()
         # After the commit: a failed commit must not leave a draft without its photos.
         context.app.photo_store.remove(*files)
     if update.callback_query is not None:
         await _answer(update.callback_query)
-    await _reply(update, context.t("report-cancelled"), reply_markup=ReplyKeyboardRemove())
-
-
-def _photo_files(report: Report, activities: list[DraftActivity] | None = None) -> list[str]:
-    return [
-        path
-        for activity in (report.draft if activities is None else activities)
-        for photo in activity.photos
-        for path in photo.files
-    ]
+    await _reply(update, context.t(key), reply_markup=ReplyKeyboardRemove())
 
 
 def _remove_after_commit(files: list[str]) -> None:
@@ -762,6 +793,18 @@ async def on_photos_done(update: Update, context: AppContext, report: Report) ->
 
 
 @_step
+async def on_photos_clear(update: Update, context: AppContext, report: Report) -> Step:
+    """Removes the activity's photos while changing them, so that others can replace them
+    (files an earlier version of a corrected report points at stay)."""
+    activity = current_activity(report)
+    if not editing(report) or not activity.photos:
+        raise InputError("unknown-choice")
+    _remove_after_commit(await removable_photo_files(context.session, report, [activity]))
+    activity.photos = []
+    return Step.PHOTOS
+
+
+@_step
 async def on_more(update: Update, context: AppContext, report: Report) -> Step:
     """Adds another activity to the visit, once this one has a photo."""
     if not current_activity(report).photos:
@@ -828,25 +871,104 @@ async def send(update: Update, context: AppContext) -> None:
         async with _asking(context, report):
             await ask(update, context, report, step)
         return
+    now = context.now()
+    catalogue = await _catalogue(context)
+    # The evidence checks are the draft's: a first version and a correction alike keep
+    # them with the version they are sent as.
     report.flags = await evidence.check(
-        context.session, report, settings=context.settings, now=context.now()
+        context.session, report, settings=context.settings, now=now
     )
-    reference = submit(report, context.now(), context.settings.tz)
-    await queue_new_report(context.session, report, context.app.translator)
+    if report.corrects_id is None:
+        reference = submit(report, now, context.settings.tz)
+        sent = report
+        text = views.summary_text(context, sent, catalogue=catalogue, header_key="report-sent")
+    else:
+        sent, before = await submit_correction(context.session, report, now)
+        assert sent.reference is not None
+        reference = sent.reference
+        audit.record(
+            context.session,
+            "report.corrected",
+            actor=user.telegram_id,
+            target=reference,
+            version=sent.version,
+        )
+        text = views.summary_text(
+            context,
+            sent,
+            catalogue=catalogue,
+            header_key="correction-sent",
+            version=sent.version,
+            changes=await _changes(context, before, snapshot(sent)),
+        )
+    # A version is sent: `sent` is the report row holding it (its activities as rows).
+    notices = await queue_new_report(context.session, sent, context.app.translator)
     confirmation = queue_message(
         context.session,
         user.telegram_id,
-        views.summary_text(
-            context, report, catalogue=await _catalogue(context), header_key="report-sent"
-        ),
+        text,
         # The location keyboard only hides itself once used; the form's end takes it away.
         reply_markup=ReplyKeyboardRemove().to_dict(),
     )
     await context.session.commit()
-    _LOG.info("report %s submitted by user %s", reference, user.telegram_id)
+    _LOG.info("report %s v%d submitted by user %s", reference, sent.version, user.telegram_id)
     await _answer(query)
-    # If this fails, the outbox job sends it within a minute.
-    await outbox.deliver(context.session, context.bot, confirmation.id)
+    # If these fail, the outbox job sends them within a minute. The author's confirmation
+    # first; then the coordinators who want to hear of each report as it arrives.
+    for message in (confirmation, *notices):
+        await outbox.deliver(context.session, context.bot, message.id)
+
+
+def _correction_id(update: Update) -> int | None:
+    """The report id of a "correct this report" button (None when the data is forged)."""
+    value = _data(update).removeprefix("fix:")
+    return int(value) if value.isdecimal() and len(value) < 12 else None
+
+
+async def open_correction(update: Update, context: AppContext) -> None:
+    """Opens one of the person's sent reports in the form, at its summary, as a draft of
+    its next version (a coordinator asked for a correction, or it was sent < 24 h ago)."""
+    user = context.user
+    query = update.callback_query
+    assert user is not None and query is not None
+    await _answer(query)
+    if user.role is not Role.STAFF:
+        await _reply(update, context.t("report-staff-only"))
+        return
+    report_id = _correction_id(update)
+    original = await get_submitted(context.session, report_id) if report_id else None
+    # Only the author's own reports: callback data can be forged.
+    if original is None or original.user_id != user.id:
+        _LOG.warning("user %s: refused correction button %r", user.telegram_id, query.data)
+        await _reply(update, context.t("correction-not-yours"))
+        return
+    if not correctable(original, context.now()):
+        key = (
+            "correction-verified"
+            if original.review_status is ReviewStatus.VERIFIED
+            else "correction-too-late"
+        )
+        await _reply(update, context.t(key, reference=original.reference or ""))
+        return
+    report = new_correction(context.session, original)
+    set_state(report, act=0, villages=len(await _villages(context)), location_done=True)
+    advance(report, Step.SUMMARY)
+    await context.session.commit()
+    _LOG.info("user %s opened a correction of %s", user.telegram_id, original.reference)
+    async with _asking(context, report):
+        await ask(update, context, report, Step.SUMMARY)
+
+
+async def correction_while_drafting(update: Update, context: AppContext) -> None:
+    """A "correct this report" button while a form is open: the same correction again is
+    shown where it stands; anything else waits until the open one is sent or cancelled."""
+    query = update.callback_query
+    report = loaded_draft()
+    assert query is not None and report is not None
+    await _answer(query)
+    if report.corrects_id is None or report.corrects_id != _correction_id(update):
+        await _reply(update, context.t("correction-finish-draft-first"))
+    await _ask_and_record(update, context, report, current_step(report))
 
 
 async def already_sent(update: Update, context: AppContext) -> None:
@@ -877,13 +999,13 @@ async def on_summary(update: Update, context: AppContext, report: Report) -> Ste
 async def ask_cancel(update: Update, context: AppContext) -> None:
     """Asks for confirmation before throwing a whole draft away."""
     query = update.callback_query
+    report = loaded_draft()
     assert query is not None
     await _answer(query)
-    await _reply(
-        update,
-        context.t("report-cancel-confirm"),
-        reply_markup=views.cancel_confirm_keyboard(context),
-    )
+    key = "report-cancel-confirm"
+    if report is not None and report.corrects_id is not None:
+        key = "correction-cancel-confirm"
+    await _reply(update, context.t(key), reply_markup=views.cancel_confirm_keyboard(context))
 
 
 @_step
@@ -909,7 +1031,7 @@ async def on_edit_choice(update: Update, context: AppContext, report: Report) ->
         if len(report.draft) < 2:
             raise InputError("unknown-choice")
         removed = report.draft.pop(index)
-        _remove_after_commit(_photo_files(report, [removed]))
+        _remove_after_commit(await removable_photo_files(context.session, report, [removed]))
         set_state(report, act=0)
         return Step.SUMMARY
     steps = {
@@ -944,6 +1066,7 @@ def conversation() -> StoredConversation:
             CommandHandler(aliases("report"), start_report),
             _button(start_report, "start$"),
             _button(already_sent, "send$"),
+            _button(open_correction, "fix:"),
         ],
         states={
             Step.VILLAGE: [_button(on_village, "v:"), BACK],
@@ -962,6 +1085,7 @@ def conversation() -> StoredConversation:
                 MessageHandler(filters.PHOTO | filters.Document.ALL, on_photo),
                 _button(on_photos_done, "done$"),
                 _button(on_more, "more$"),
+                _button(on_photos_clear, "clear$"),
                 BACK,
             ],
             Step.LOCATION: [
@@ -970,6 +1094,8 @@ def conversation() -> StoredConversation:
             ],
             Step.SUMMARY: [
                 _button(send, "send$"),
+                # "Add another activity" straight from the summary: the edit menu's choice.
+                _button(on_edit_choice, "e:add$"),
                 _button(on_edit, "edit$"),
                 _button(ask_cancel, "cancel$"),
                 _button(cancel, "cancel!$"),
@@ -980,6 +1106,7 @@ def conversation() -> StoredConversation:
         fallbacks=[
             CommandHandler(aliases("cancel"), cancel),
             CommandHandler(aliases("report"), start_report),
+            _button(correction_while_drafting, "fix:"),
             # Anything else that is not a command: say what is expected, ask again.
             MessageHandler(~filters.COMMAND, reask),
             CallbackQueryHandler(reask, pattern=f"^{views.PREFIX}"),

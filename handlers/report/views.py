@@ -15,7 +15,7 @@ from telegram import (
 from core.context import AppContext
 from core.i18n import Raw, long_date, number, short_date
 from handlers.common import button_grid
-from handlers.report.steps import Step, activity_index
+from handlers.report.steps import Step, activity_index, editing
 from models.activities import OTHER, ActivityType, Strategy
 from models.drafts import DraftActivity
 from models.regions import Village
@@ -117,6 +117,9 @@ def photos_keyboard(context: AppContext, report: Report, count: int) -> InlineKe
         rows.append([_button(context, "report-photos-done", "done", count=count)])
         if len(report.contents) < MAX_ACTIVITIES:
             rows.append([_button(context, "report-more-add", "more")])
+        if editing(report):
+            # Changing the photos (a correction, say) may mean replacing them.
+            rows.append([_button(context, "report-photos-clear", "clear")])
     rows.append([_back(context)])
     return InlineKeyboardMarkup(rows)
 
@@ -135,13 +138,20 @@ def location_keyboard(context: AppContext) -> ReplyKeyboardMarkup:
     )
 
 
-def summary_keyboard(context: AppContext) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [_button(context, "report-send", "send")],
-            [_button(context, "report-edit", "edit"), _button(context, "report-cancel", "cancel")],
-        ]
+def summary_keyboard(context: AppContext, report: Report) -> InlineKeyboardMarkup:
+    """Send, and another activity of the visit without going through the edit menu."""
+    rows = [[_button(context, "report-send", "send")]]
+    if len(report.contents) < MAX_ACTIVITIES:
+        rows.append([_button(context, "report-more-add", "e:add")])
+    rows.append(
+        [_button(context, "report-edit", "edit"), _button(context, "report-cancel", "cancel")]
     )
+    return InlineKeyboardMarkup(rows)
+
+
+def correction_button(context: AppContext, report_id: int) -> InlineKeyboardButton:
+    """Opens a sent report in the form as its next version (handlers/report/form.py)."""
+    return _button(context, "correction-button", f"fix:{report_id}")
 
 
 def cancel_confirm_keyboard(context: AppContext) -> InlineKeyboardMarkup:
@@ -193,8 +203,10 @@ def summary_text(
     *,
     catalogue: dict[str, str],
     header_key: str = "report-summary",
+    **header_args: object,
 ) -> Raw:
-    """Everything on one screen, in the person's language; user text is escaped."""
+    """Everything on one screen, in the person's language; user text is escaped.
+    `header_args` are further arguments of the header's message."""
     lang = context.lang
     parts = []
     several = len(report.contents) > 1
@@ -232,6 +244,7 @@ def summary_text(
         location=location,
         activities=Raw("\n\n".join(parts)),
         photos=report.photo_count,
+        **header_args,
     )
 
 
