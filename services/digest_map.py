@@ -312,11 +312,12 @@ def map_png(
         shapes = polygons(area.boundary)
         if not shapes:
             continue
-        shaded = True
+        # One kecamatan alone has nothing to be compared with: outlined, lightly filled.
+        shaded = not kecamatan_scope
         axes.add_patch(
             PathPatch(
                 _path(shapes),
-                facecolor=_SHADES(shading(area.visits)),
+                facecolor=_SHADES(shading(area.visits) if shaded else 0.0),
                 edgecolor=_EDGE,
                 linewidth=1.2,
                 zorder=1,
@@ -337,7 +338,8 @@ def map_png(
         for village in data.villages:
             if (centre := _known(village.lon, village.lat)) is not None:
                 axes.annotate(
-                    _plain(village.name),
+                    _plain(village.name)
+                    + (f" ({number(village.visits)})" if village.visits else ""),
                     centre,
                     xytext=(0, -9),
                     textcoords="offset points",
@@ -367,7 +369,8 @@ def map_png(
                     zorder=3,
                 )
 
-    spread = _fan_out(points, step=(frame.east - frame.west) * 0.006)
+    # About three quarters of a marker's width on a map whose longer side is ~900 pixels.
+    spread = _fan_out(points, step=max(frame.east - frame.west, frame.north - frame.south) * 0.012)
     keys_drawn: list[str] = []
     for key in (*STRATEGIES, SEVERAL, *sorted({p.key for p in spread} - {*STRATEGIES, SEVERAL})):
         for hollow in (False, True):
@@ -388,7 +391,9 @@ def map_png(
                 gid=f"visits:{key}:{'hollow' if hollow else 'filled'}",
             )
 
-    axes.set_title(_plain(labels.title), fontsize=22, fontweight="bold", loc="left", pad=14)
+    # On the figure, not the axes: the axes narrow to keep the map's proportions, and a
+    # title aligned on them would run off the picture.
+    figure.suptitle(_plain(labels.title), x=0.02, ha="left", fontsize=22, fontweight="bold")
     legend = [
         Line2D(
             [],
