@@ -861,8 +861,8 @@ async def import_activities(session: AsyncSession, path: Path) -> ImportResult:
 def _read_geojson(path: Path) -> tuple[Any, list[ImportError_]]:
     """The parsed document, or why it cannot be read (blocking; run in a thread)."""
     try:
-        with path.open("rb") as handle:
-            return json.load(handle), []
+        # RFC 7946: GeoJSON is UTF-8 (a byte-order mark, as some editors write, is let pass).
+        return json.loads(path.read_text(encoding="utf-8-sig")), []
     except UnicodeDecodeError as exc:
         return None, [ImportError_(None, ErrorCode.NOT_UTF8, {"offset": str(exc.start)})]
     except (json.JSONDecodeError, RecursionError) as exc:

@@ -107,7 +107,7 @@ async def add_reports(session: AsyncSession, villages: list[str]) -> list[int]:
             status=ReportStatus.SUBMITTED,
             user_id=user.id,
             agency_id=agency.id,
-            village_id=village.id,
+            village_id=report.village_id,
             visit_date=date(2026, 11, 16),
             form_state={},
             activities=[ReportActivity(position=0, strategy=BEBAN, households=1)],

@@ -321,7 +321,7 @@ async def test_digest_missed_while_down_is_sent_once_on_return(harness: Harness)
 async def test_review_and_flag_counts_in_both_languages(harness: Harness) -> None:
     h = harness
     await world(h)  # two reports this week, never reviewed: waiting
-    far = [{"kind": "location_far", "km": 21.5}, {"kind": "no_exif"}]
+    far: list[dict[str, Any]] = [{"kind": "location_far", "km": 21.5}, {"kind": "no_exif"}]
     await report(
         h,
         "Beji",
