@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.demo import load_demo_data
+from core.i18n import Translator
 from models.activities import Strategy
 from models.agencies import Agency, Assignment
 from models.digests import (
@@ -31,7 +32,7 @@ from models.digests import (
     previous,
     week_of,
 )
-from models.flags import FlagKind
+from models.flags import INFORMATIONAL, FlagKind
 from models.regions import Kecamatan, Village
 from models.reports import (
     Photo,
@@ -609,3 +610,13 @@ async def test_map_data(world: World) -> None:
     assert [a.name for a in kecamatan.map.areas] == ["Taman"]
     assert len(kecamatan.map.villages) == 5
     assert [v.strategies for v in kecamatan.map.visits] == [(KANTONG,)]
+
+
+def test_every_flag_kind_has_its_digest_text() -> None:
+    # The digest builds these keys from the kinds (services/digests.py): a kind added to
+    # models/flags.py needs its line in locales/*/digest.ftl.
+    translator = Translator("id")
+    for kind in FlagKind:
+        key = f"digest-flag-info-{kind}" if kind in INFORMATIONAL else f"digest-flag-{kind}"
+        for lang in ("id", "en"):
+            assert key in translator.keys[lang], (lang, key)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from jobs.digests import send_digests
 from jobs.schedule import catch_up
@@ -404,3 +404,35 @@ async def test_review_and_flag_counts_in_both_languages(harness: Harness) -> Non
     assert sheet is not None
     households = [row[10] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert sorted(households) == [2, 3, 4, 7, 8, 12]  # version 2's 8, not version 1's 3
+
+
+async def test_map_caption_without_boundaries_or_positions(harness: Harness) -> None:
+    h = harness
+    await world(h)
+    async with h.db() as session:
+        # No outlines imported; and Taman's Asemdoyong has no known position at all, so its
+        # visit (no location shared) cannot be drawn.
+        await session.execute(update(Kecamatan).values(boundary=None))
+        await session.execute(
+            update(Kecamatan).where(Kecamatan.name == "Taman").values(lat=None, lon=None)
+        )
+        await session.execute(
+            update(Village).where(Village.name == "Asemdoyong").values(lat=None, lon=None)
+        )
+        await session.commit()
+    await send_digests(h.app, MONDAY)
+    await h.sandbox.settle()
+
+    taman = h.sandbox.user(TAMAN_COORDINATOR)
+    drawn = files(taman, "photo")[1]
+    assert Image.open(io.BytesIO(taman.download(drawn))).size == MAP_SIZE
+    assert str(drawn["caption"]) == (
+        "🗺 Peta 1 kunjungan periode ini: satu titik per laporan, warna menurut strategi. "
+        "Batas kecamatan belum tersedia; titik digambar di atas pusat desa. "
+        "1 kunjungan tanpa lokasi dan tanpa titik desa tidak tampil di peta."
+    )
+    regency = h.sandbox.user(REGENCY_COORDINATOR)
+    caption = str(files(regency, "photo")[1]["caption"])
+    assert caption.startswith("🗺 Map of this period's 2 visits")
+    assert "Kecamatan boundaries are not available yet" in caption
+    assert "1 visits with neither a location nor a village position" in caption
