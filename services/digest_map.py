@@ -198,7 +198,8 @@ def _known(lon: float | None, lat: float | None) -> tuple[float, float] | None:
 def _key(visit: MapVisit) -> str:
     if len(visit.strategies) == 1:
         return visit.strategies[0]
-    # No strategy at all never happens in a sent report; "several" is the honest fallback.
+    # Several strategies; or none, which the form never lets through: drawn all the same,
+    # so every visit is on the map.
     return SEVERAL
 
 
