@@ -183,6 +183,9 @@ async def labels_for(session: AsyncSession, app: DampinganApplication, lang: str
 
 @dataclass(frozen=True)
 class Rendered:
+    """The digest's attachments; no map when there is nothing to draw, no collage when no
+    photo file can be read."""
+
     chart: bytes
     map: MapImage | None
     collage: bytes | None
