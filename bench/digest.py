@@ -643,11 +643,15 @@ def print_setup(run: SendRun) -> None:
     )
     calls = ", ".join(f"{m} {n}" for m, n in run.start_up_calls.most_common())
     print(f"  start-up         {run.start_up:8.1f} s  before the clock: {calls}")
-    photo_parts = [sum(p.photo is not None for p in parts) for parts in run.expected.values()]
+    # The collage is the digest's one JPEG (the chart and the map are PNGs).
+    collages = sum(
+        any(p.photo is not None and p.photo.startswith(b"\xff\xd8") for p in parts)
+        for parts in run.expected.values()
+    )
     print(
         f"  collage photos   {run.photos_written} plain 1280x960 JPEGs written into the photo "
         f"store for the {run.photos_shown} photos the digests show (other photo rows have no "
-        f"file); collage in {photo_parts.count(2)} of {len(run.expected)} digests"
+        f"file); collage in {collages} of {len(run.expected)} digests"
     )
     regency_parts = {k[1]: len(v) for k, v in run.expected.items() if k[0] is None}
     kecamatan_parts = Counter(len(v) for k, v in run.expected.items() if k[0] is not None)

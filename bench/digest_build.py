@@ -15,7 +15,8 @@ inserted in bulk and the tables analysed, as they would be on a server that has 
 
 Then it builds the digest of the last full week for each kecamatan and for the regency,
 timing each and counting its SQL statements, and times the attachments of the regency digest
-(chart, collage of nine small generated photos, spreadsheet). Figures only, no assertions.
+(chart, map, collage of nine small generated photos, spreadsheet). Figures only, no
+assertions.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ from models.digests import (
 from models.regions import Kecamatan, Village, VillageKind
 from models.reports import Photo, Report, ReportActivity, ReportStatus
 from models.users import Role, User
+from services.digest_map import MapImage, MapLabels, map_png
 from services.digest_media import chart_png, collage_jpeg, reports_xlsx
 from services.imports import import_regions
 
@@ -389,7 +391,7 @@ def write_photos(photos: Iterable[DigestPhoto], root: Path, seed: int = 9) -> in
 
 
 def media(data: DigestData, folder: Path) -> list[tuple[str, float, str]]:
-    """Times the three attachments of a digest; the collage gets nine small generated JPEGs
+    """Times the four attachments of a digest; the collage gets nine small generated JPEGs
     at the paths of the digest's photos."""
     write_photos(data.photos, folder)
 
@@ -399,6 +401,19 @@ def media(data: DigestData, folder: Path) -> list[tuple[str, float, str]]:
             title="Kunjungan per minggu",
             series_labels={},
             week_label=lambda day: day.strftime("%d/%m"),
+        )
+    )
+    map_ms, drawn = timed(
+        lambda: map_png(
+            data.map,
+            labels=MapLabels(
+                title="Peta kunjungan",
+                strategy={},
+                several="Beberapa strategi",
+                at_location="Lokasi",
+                at_village="Pusat desa",
+                visits="Kunjungan",
+            ),
         )
     )
     collage_ms, collage = timed(
@@ -428,6 +443,7 @@ def media(data: DigestData, folder: Path) -> list[tuple[str, float, str]]:
 
     return [
         ("chart_png", chart_ms, size(chart)),
+        ("map_png", map_ms, size(drawn.png if isinstance(drawn, MapImage) else None)),
         ("collage_jpeg", collage_ms, size(collage)),
         ("reports_xlsx", xlsx_ms, size(xlsx)),
     ]

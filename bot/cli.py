@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from services.imports import ImportKind
 
 _LOG = logging.getLogger("dampingan")
-IMPORT_KINDS = ("regions", "agencies", "assignments", "activities")
+IMPORT_KINDS = ("regions", "agencies", "assignments", "activities", "boundaries")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,7 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database migrations")
     db.add_argument("action", choices=("upgrade", "current"))
     imp = sub.add_parser(
-        "import", help="import regions, agencies, assignments or the activity catalogue (CSV/XLSX)"
+        "import",
+        help="import regions, agencies, assignments or the activity catalogue (CSV/XLSX), "
+        "or kecamatan boundaries (GeoJSON)",
     )
     imp.add_argument("kind", choices=IMPORT_KINDS)
     imp.add_argument("file", type=Path)

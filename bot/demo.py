@@ -75,16 +75,22 @@ async def run_demo(base: Settings) -> int:
 
 
 async def load_demo_data(database_url: str) -> None:
-    """Imports the demo regions, agencies and assignments (idempotent)."""
+    """Imports the demo regions, agencies, assignments and kecamatan outlines (idempotent)."""
     from models.db import make_engine, make_sessionmaker
     from services.imports import ImportKind, import_file
 
-    kinds: tuple[ImportKind, ...] = ("regions", "agencies", "assignments")
+    files: tuple[tuple[ImportKind, str], ...] = (
+        ("regions", "regions.csv"),
+        ("agencies", "agencies.csv"),
+        ("assignments", "assignments.csv"),
+        # After the regions: outlines are matched to kecamatan by code.
+        ("boundaries", "boundaries.geojson"),
+    )
     engine = make_engine(database_url)
     try:
         async with make_sessionmaker(engine)() as session:
-            for kind in kinds:
-                await import_file(session, kind, DEMO_DATA / f"{kind}.csv")
+            for kind, name in files:
+                await import_file(session, kind, DEMO_DATA / name)
                 await session.commit()
     finally:
         await engine.dispose()

@@ -1,13 +1,18 @@
 """The figures of the weekly digest: one kecamatan, or the whole regency, over one period.
 
-`digest_data` runs a fixed number of statements whatever the amount of data (eight today):
+`digest_data` runs a fixed number of statements whatever the amount of data (ten today):
 every figure is aggregated by the database with GROUP BY, and only columns are selected, so
-no ORM object (and none of the models' joined relationships) is loaded. The result is made of
-frozen dataclasses holding plain values, safe to hand to a worker thread that draws the chart
-or writes the spreadsheet.
+no ORM object (and none of the models' joined relationships) is loaded. Two lists are read
+row by row instead: the period's visits with their review status and evidence flags (flags
+are a JSON list per report, which neither database can count by kind portably; the map draws
+each visit anyway) and the villages in scope with their centroids (the map's base layer).
+The result is made of frozen dataclasses holding plain values, safe to hand to a worker
+thread that draws the chart, the map or writes the spreadsheet.
 
 Only submitted reports count, placed on their visit date (not the day they were sent). A
-kecamatan digest counts the reports whose village lies in that kecamatan.
+kecamatan digest counts the reports whose village lies in that kecamatan. A report row holds
+the latest version of the report (earlier versions live whole in `report_version`), so a
+corrected report counts once, with its latest figures, village and date.
 
 Daily groups are summed into periods and weeks in Python rather than bucketed in SQL: a report
 has one visit date, so the sums are exact, and the SQL stays the same on SQLite and PostgreSQL
@@ -22,7 +27,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import ColumnElement, and_, case, distinct, event, func, or_, select
 from sqlalchemy.engine import Engine
@@ -30,8 +35,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from models.activities import Strategy
 from models.agencies import Agency, Assignment
+from models.flags import INFORMATIONAL, FlagKind, kinds
 from models.regions import Kecamatan, Village
-from models.reports import Photo, Report, ReportActivity, ReportStatus
+from models.reports import Photo, Report, ReportActivity, ReportStatus, ReviewStatus
 from models.users import User
 
 __all__ = [
@@ -40,8 +46,14 @@ __all__ = [
     "DigestData",
     "DigestPhoto",
     "Figures",
+    "FlagFigures",
     "IdleAgency",
+    "MapArea",
+    "MapData",
+    "MapVillage",
+    "MapVisit",
     "Period",
+    "ReviewFigures",
     "Series",
     "SeriesWeek",
     "StatementCounter",
@@ -220,6 +232,82 @@ class XlsxRow:
 
 
 @dataclass(frozen=True)
+class ReviewFigures:
+    """Where the period's reports stand with the coordinators (each report once, as its
+    latest version stands)."""
+
+    verified: int = 0
+    # Submitted or resubmitted and not yet reviewed again; a row from before reviews
+    # existed (no status) is waiting too.
+    waiting: int = 0
+    needs_correction: int = 0
+
+
+@dataclass(frozen=True)
+class FlagFigures:
+    """The period's reports carrying evidence flags (models/flags.py), counted per report:
+    a report with two reused photos counts once under `photo_reused`."""
+
+    # Reports with at least one warning (informational flags do not make a report flagged).
+    flagged: int = 0
+    # Warning kinds with their number of reports, in FlagKind's order; kinds at 0 left out.
+    warnings: tuple[tuple[FlagKind, int], ...] = ()
+    # Informational kinds (every photo sent compressed), shown apart from the warnings.
+    informational: tuple[tuple[FlagKind, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class MapArea:
+    """A kecamatan in scope, as the map draws it."""
+
+    kecamatan_id: int
+    code: str
+    name: str
+    # The official centroid (for the label); None when the regions file had none.
+    lat: float | None
+    lon: float | None
+    # GeoJSON geometry (Polygon or MultiPolygon, lon/lat) from `dampingan import boundaries`.
+    boundary: dict[str, Any] | None
+    visits: int
+
+
+@dataclass(frozen=True)
+class MapVillage:
+    """A village in scope with its centroid and the period's visits."""
+
+    village_id: int
+    name: str
+    kecamatan_id: int
+    lat: float | None
+    lon: float | None
+    visits: int
+
+
+@dataclass(frozen=True)
+class MapVisit:
+    """One report of the period: one point on the map."""
+
+    report_id: int
+    village_id: int | None
+    # The location shared with the report, if any.
+    latitude: float | None
+    longitude: float | None
+    # The distinct strategies of its activities, in the Inpres's order.
+    strategies: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MapData:
+    areas: tuple[MapArea, ...] = ()
+    villages: tuple[MapVillage, ...] = ()
+    visits: tuple[MapVisit, ...] = ()
+
+    @property
+    def has_boundaries(self) -> bool:
+        return any(area.boundary for area in self.areas)
+
+
+@dataclass(frozen=True)
 class DigestData:
     period: Period
     previous_period: Period
@@ -234,6 +322,10 @@ class DigestData:
     series: Series
     photos: tuple[DigestPhoto, ...]
     rows: tuple[XlsxRow, ...]
+    # Defaults keep hand-made data (tests, the bench) short.
+    review: ReviewFigures = ReviewFigures()
+    flags: FlagFigures = FlagFigures()
+    map: MapData = MapData()
 
 
 # -- counting statements -------------------------------------------------------------------
@@ -304,13 +396,16 @@ async def digest_data(
     )
     photos = await _photos(session, kecamatan_id, period, photo_limit)
     rows = await _rows(session, kecamatan_id, period)
+    visits = await _visits(session, kecamatan_id, period)
+    places = await _villages(session, kecamatan_id)
 
     villages, idle = _villages_and_idle(assigned, visited, today, idle_days)
+    review, flags = _review_and_flags(visits)
     return DigestData(
         period=period,
         previous_period=before,
         today=today,
-        kecamatan=kecamatan[0][2] if kecamatan_id is not None else None,
+        kecamatan=kecamatan[0].name if kecamatan_id is not None else None,
         current=_figures(period, by_strategy, by_day),
         previous=_figures(before, by_strategy, by_day),
         villages=villages,
@@ -319,6 +414,9 @@ async def digest_data(
         series=_series(kecamatan_id, kecamatan, villages, series_rows, first_week_start, weeks),
         photos=photos,
         rows=rows,
+        review=review,
+        flags=flags,
+        map=_map(kecamatan, places, visits),
     )
 
 
@@ -339,14 +437,29 @@ def _in_kecamatan(kecamatan_id: int | None, *, joined: bool) -> list[ColumnEleme
     return [Report.village_id.in_(select(Village.id).where(Village.kecamatan_id == kecamatan_id))]
 
 
-async def _kecamatan(
-    session: AsyncSession, kecamatan_id: int | None
-) -> list[tuple[int, str, str]]:
-    """(id, code, name) of the kecamatan in scope: the one asked for, or all of them."""
-    stmt = select(Kecamatan.id, Kecamatan.code, Kecamatan.name).order_by(Kecamatan.code)
+class _Kecamatan(NamedTuple):
+    id: int
+    code: str
+    name: str
+    lat: float | None
+    lon: float | None
+    boundary: dict[str, Any] | None
+
+
+async def _kecamatan(session: AsyncSession, kecamatan_id: int | None) -> list[_Kecamatan]:
+    """The kecamatan in scope (the one asked for, or all of them), with their geometry for
+    the map (the boundary is deferred on the model: named here, it is read)."""
+    stmt = select(
+        Kecamatan.id,
+        Kecamatan.code,
+        Kecamatan.name,
+        Kecamatan.lat,
+        Kecamatan.lon,
+        Kecamatan.boundary,
+    ).order_by(Kecamatan.code)
     if kecamatan_id is not None:
         stmt = stmt.where(Kecamatan.id == kecamatan_id)
-    return [(k_id, code, name) for k_id, code, name in await session.execute(stmt)]
+    return [_Kecamatan(*row) for row in await session.execute(stmt)]
 
 
 async def _strategy_days(
@@ -568,7 +681,7 @@ async def _series_days(
 
 def _series(
     kecamatan_id: int | None,
-    kecamatan: Sequence[tuple[int, str, str]],
+    kecamatan: Sequence[_Kecamatan],
     villages: Sequence[VillageRow],
     rows: Sequence[tuple[date, str | int | None, int]],
     first_week_start: date,
@@ -583,11 +696,11 @@ def _series(
     else:
         by = "kecamatan"
         # Kecamatan with assisted villages or visits; the others would only crowd the legend.
-        names = {k_id: name for k_id, _, name in kecamatan}
+        names = {k.id: k.name for k in kecamatan}
         shown = {v.kecamatan for v in villages} | {
             names[key] for _, key, n in rows if n and key in names
         }
-        keys = [name for _, _, name in kecamatan if name in shown]
+        keys = [k.name for k in kecamatan if k.name in shown]
         key_of = {k_id: name for k_id, name in names.items()}
     index = {key: i for i, key in enumerate(keys)}
     counts = [[0] * len(keys) for _ in starts]
@@ -703,3 +816,128 @@ async def _rows(
     # WHERE clause bounds it), which the row's static type cannot say.
     result: Sequence[Any] = (await session.execute(stmt)).all()
     return tuple(XlsxRow(*row) for row in result)
+
+
+# -- review, flags and the map -------------------------------------------------------------
+
+
+class _Visit(NamedTuple):
+    report_id: int
+    village_id: int | None
+    kecamatan_id: int | None
+    latitude: float | None
+    longitude: float | None
+    review_status: ReviewStatus | None
+    flags: list[dict[str, Any]] | None
+    strategies: tuple[str, ...]
+
+
+async def _visits(
+    session: AsyncSession, kecamatan_id: int | None, period: Period
+) -> tuple[_Visit, ...]:
+    """The period's reports, one each, with what the review and flag counts and the map
+    need. One row per activity comes back (for the strategies); the report's own columns
+    are read from its first row."""
+    stmt = (
+        select(
+            Report.id,
+            Report.village_id,
+            Village.kecamatan_id,
+            Report.latitude,
+            Report.longitude,
+            Report.review_status,
+            Report.flags,
+            ReportActivity.strategy,
+        )
+        .select_from(Report)
+        .outerjoin(Village, Village.id == Report.village_id)
+        .outerjoin(ReportActivity, ReportActivity.report_id == Report.id)
+        .where(_submitted_in(period), *_in_kecamatan(kecamatan_id, joined=True))
+        .order_by(Report.id, ReportActivity.position, ReportActivity.id)
+    )
+    visits: dict[int, _Visit] = {}
+    strategies: dict[int, set[str]] = defaultdict(set)
+    for report_id, village_id, k_id, lat, lon, status, flags, strategy in await session.execute(
+        stmt
+    ):
+        if report_id not in visits:
+            visits[report_id] = _Visit(report_id, village_id, k_id, lat, lon, status, flags, ())
+        if strategy is not None:
+            strategies[report_id].add(strategy)
+
+    def order(strategy: str) -> tuple[int, str]:
+        # Unknown keys (none today) after the three known ones.
+        known = strategy in STRATEGIES
+        return (STRATEGIES.index(strategy) if known else len(STRATEGIES), strategy)
+
+    return tuple(
+        visit._replace(strategies=tuple(sorted(strategies[visit.report_id], key=order)))
+        for visit in visits.values()
+    )
+
+
+def _review_and_flags(visits: Sequence[_Visit]) -> tuple[ReviewFigures, FlagFigures]:
+    by_status: dict[ReviewStatus | None, int] = defaultdict(int)
+    by_kind: dict[FlagKind, int] = defaultdict(int)
+    flagged = 0
+    for visit in visits:
+        by_status[visit.review_status] += 1
+        found = set(kinds(visit.flags))
+        for kind in found:
+            by_kind[kind] += 1
+        if found - INFORMATIONAL:
+            flagged += 1
+    review = ReviewFigures(
+        verified=by_status[ReviewStatus.VERIFIED],
+        waiting=by_status[ReviewStatus.SUBMITTED]
+        + by_status[ReviewStatus.RESUBMITTED]
+        + by_status[None],
+        needs_correction=by_status[ReviewStatus.NEEDS_CORRECTION],
+    )
+    flags = FlagFigures(
+        flagged=flagged,
+        warnings=tuple((k, by_kind[k]) for k in FlagKind if k not in INFORMATIONAL and by_kind[k]),
+        informational=tuple(
+            (k, by_kind[k]) for k in FlagKind if k in INFORMATIONAL and by_kind[k]
+        ),
+    )
+    return review, flags
+
+
+async def _villages(
+    session: AsyncSession, kecamatan_id: int | None
+) -> list[tuple[int, str, int, float | None, float | None]]:
+    """(id, name, kecamatan, lat, lon) of every village in scope, assisted or not."""
+    stmt = select(Village.id, Village.name, Village.kecamatan_id, Village.lat, Village.lon)
+    if kecamatan_id is not None:
+        stmt = stmt.where(Village.kecamatan_id == kecamatan_id)
+    return [
+        (v_id, name, k_id, lat, lon)
+        for v_id, name, k_id, lat, lon in await session.execute(stmt.order_by(Village.code))
+    ]
+
+
+def _map(
+    kecamatan: Sequence[_Kecamatan],
+    villages: Sequence[tuple[int, str, int, float | None, float | None]],
+    visits: Sequence[_Visit],
+) -> MapData:
+    per_kecamatan: dict[int | None, int] = defaultdict(int)
+    per_village: dict[int | None, int] = defaultdict(int)
+    for visit in visits:
+        per_kecamatan[visit.kecamatan_id] += 1
+        per_village[visit.village_id] += 1
+    return MapData(
+        areas=tuple(
+            MapArea(k.id, k.code, k.name, k.lat, k.lon, k.boundary, per_kecamatan[k.id])
+            for k in kecamatan
+        ),
+        villages=tuple(
+            MapVillage(v_id, name, k_id, lat, lon, per_village[v_id])
+            for v_id, name, k_id, lat, lon in villages
+        ),
+        visits=tuple(
+            MapVisit(v.report_id, v.village_id, v.latitude, v.longitude, v.strategies)
+            for v in visits
+        ),
+    )

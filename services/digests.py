@@ -1,9 +1,9 @@
 """Building the digest: what the weekly job sends to coordinators and /ringkasan shows.
 
 A kecamatan coordinator gets their kecamatan, a regency coordinator the whole regency:
-a text (split to fit Telegram's 4,096 characters), a chart of the last weeks, a collage of
-the week's photos and a spreadsheet of the week's reports. Figures come from
-models/digests.py; pictures and the spreadsheet are drawn in a thread.
+a text (split to fit Telegram's 4,096 characters), a chart of the last weeks, a map of the
+week's visits, a collage of the week's photos and a spreadsheet of the week's reports.
+Figures come from models/digests.py; pictures and the spreadsheet are drawn in a thread.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +25,10 @@ from models.digests import DigestData, DigestPhoto, Period, digest_data, week_of
 from models.users import Role, User
 from services.delivery import Part
 from services.text import fit_caption, split_message
+
+if TYPE_CHECKING:
+    # Imported for its types only: the module loads matplotlib (see _render_files).
+    from services.digest_map import MapImage
 
 _LOG = logging.getLogger(__name__)
 IDLE_DAYS = 14
@@ -54,14 +59,19 @@ def _change(current: int, before: int, lang: str) -> Raw:
     return Raw(f"{arrow} {number(abs(difference), lang)}")
 
 
-def digest_text(app: DampinganApplication, data: DigestData, lang: str) -> str:
-    """The digest's message text (one string; `split_message` cuts it to size)."""
+def _scope(app: DampinganApplication, data: DigestData, lang: str) -> str:
     t = app.translator
-    scope = (
+    return (
         t(lang, "digest-scope-kecamatan", kecamatan=data.kecamatan)
         if data.kecamatan
         else t(lang, "digest-scope-regency")
     )
+
+
+def digest_text(app: DampinganApplication, data: DigestData, lang: str) -> str:
+    """The digest's message text (one string; `split_message` cuts it to size)."""
+    t = app.translator
+    scope = _scope(app, data, lang)
     now, before = data.current, data.previous
     strategies = [
         t(
@@ -116,6 +126,7 @@ def digest_text(app: DampinganApplication, data: DigestData, lang: str) -> str:
     # 1,000 characters, and a regency has 223 villages.
     sections = [
         header,
+        _review_section(app, data, lang),
         "\n".join([t(lang, "digest-title-strategies"), *strategies]),
         "\n".join(
             [t(lang, "digest-title-villages"), *(villages or [t(lang, "digest-no-villages")])]
@@ -130,6 +141,37 @@ def digest_text(app: DampinganApplication, data: DigestData, lang: str) -> str:
     return "\n\n".join(sections)
 
 
+def _review_section(app: DampinganApplication, data: DigestData, lang: str) -> str:
+    """Where the period's reports stand with the coordinators, and their evidence flags."""
+    t = app.translator
+    review, flags = data.review, data.flags
+    lines = [
+        t(lang, "digest-title-review"),
+        t(
+            lang,
+            "digest-review-line",
+            verified=number(review.verified, lang),
+            waiting=number(review.waiting, lang),
+            needs_correction=number(review.needs_correction, lang),
+        ),
+        t(lang, "digest-flags-line", flagged=number(flags.flagged, lang)),
+        *(
+            t(
+                lang,
+                "digest-flag-line",
+                flag=Raw(t(lang, f"digest-flag-{kind.value}")),
+                reports=number(count, lang),
+            )
+            for kind, count in flags.warnings
+        ),
+        *(
+            t(lang, f"digest-flag-info-{kind.value}", reports=number(count, lang))
+            for kind, count in flags.informational
+        ),
+    ]
+    return "\n".join(lines)
+
+
 async def labels_for(session: AsyncSession, app: DampinganApplication, lang: str) -> Labels:
     t = app.translator
     return Labels(
@@ -139,16 +181,28 @@ async def labels_for(session: AsyncSession, app: DampinganApplication, lang: str
     )
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """The digest's attachments; no map when there is nothing to draw, no collage when no
+    photo file can be read."""
+
+    chart: bytes
+    map: MapImage | None
+    collage: bytes | None
+    xlsx: bytes
+
+
 def _render_files(
     data: DigestData,
     labels: Labels,
     texts: Mapping[str, str],
     open_photo: Callable[[str], Path],
     tz: tzinfo,
-) -> tuple[bytes, bytes | None, bytes]:
-    """The chart, the collage and the spreadsheet: CPU work, run in a thread."""
+) -> Rendered:
+    """The chart, the map, the collage and the spreadsheet: CPU work, run in a thread."""
     # matplotlib and openpyxl cost the bot ~60 MB and a second at start-up; most days no
     # digest is drawn, so they are loaded when the first one is.
+    from services.digest_map import MapLabels, map_png
     from services.digest_media import chart_png, collage_jpeg, reports_xlsx
 
     lang = labels.lang
@@ -175,7 +229,20 @@ def _render_files(
         activity_label=lambda key: labels.activity.get(key, key),
         tz=tz,
     )
-    return chart, collage, xlsx
+    drawn = map_png(
+        data.map,
+        labels=MapLabels(
+            title=texts["map_title"],
+            strategy=labels.strategy,
+            several=texts["map_several"],
+            at_location=texts["map_at_location"],
+            at_village=texts["map_at_village"],
+            visits=texts["map_shading"],
+        ),
+        number=lambda value: number(value, lang),
+        kecamatan_scope=data.kecamatan is not None,
+    )
+    return Rendered(chart=chart, map=drawn, collage=collage, xlsx=xlsx)
 
 
 async def build_parts(
@@ -197,25 +264,59 @@ async def build_parts(
         "chart_title": t(lang, f"digest-chart-title-{data.series.by}"),
         "headers": t(lang, "digest-xlsx-headers"),
         "sheet": t(lang, "digest-xlsx-sheet"),
+        # Drawn, not sent as HTML: names and dates are passed unescaped.
+        "map_title": t(
+            lang,
+            "digest-map-title",
+            scope=Raw(_scope(app, data, lang)),
+            start=Raw(short_date(data.period.start, lang)),
+            end=Raw(short_date(data.period.end, lang)),
+        ),
+        "map_shading": t(lang, "digest-map-shading"),
+        "map_several": t(lang, "digest-map-several"),
+        "map_at_location": t(lang, "digest-map-at-location"),
+        "map_at_village": t(lang, "digest-map-at-village"),
     }
-    chart, collage, xlsx = await asyncio.to_thread(
+    rendered = await asyncio.to_thread(
         _render_files, data, labels, texts, app.photo_store.path, app.settings.tz
     )
     parts = [Part(text=piece) for piece in split_message(digest_text(app, data, lang))]
     caption, rest = fit_caption(t(lang, "digest-chart-caption", weeks=len(data.series.weeks)))
-    parts.append(Part(photo=chart, caption=caption))
+    parts.append(Part(photo=rendered.chart, caption=caption))
     if rest:
         parts.append(Part(text=rest))
-    if collage is not None:
+    if rendered.map is not None:
+        parts.extend(_map_parts(app, data, rendered.map, lang))
+    if rendered.collage is not None:
         parts.append(
-            Part(photo=collage, caption=t(lang, "digest-collage-caption", count=len(data.photos)))
+            Part(
+                photo=rendered.collage,
+                caption=t(lang, "digest-collage-caption", count=len(data.photos)),
+            )
         )
     scope_name = (data.kecamatan or "kabupaten").lower().replace(" ", "-")
     parts.append(
         Part(
-            document=xlsx,
+            document=rendered.xlsx,
             filename=f"dampingan-{scope_name}-{period.start.isoformat()}.xlsx",
             caption=t(lang, "digest-xlsx-caption", rows=len(data.rows)),
         )
     )
+    return parts
+
+
+def _map_parts(
+    app: DampinganApplication, data: DigestData, drawn: MapImage, lang: str
+) -> list[Part]:
+    """The map with its caption: what it shows, and what it could not."""
+    t = app.translator
+    notes = [t(lang, "digest-map-caption", visits=number(len(data.map.visits), lang))]
+    if not data.map.has_boundaries:
+        notes.append(t(lang, "digest-map-no-boundaries"))
+    if drawn.unplaced:
+        notes.append(t(lang, "digest-map-unplaced", count=number(len(drawn.unplaced), lang)))
+    caption, rest = fit_caption(" ".join(notes))
+    parts = [Part(photo=drawn.png, caption=caption)]
+    if rest:
+        parts.append(Part(text=rest))
     return parts

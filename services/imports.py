@@ -1,4 +1,5 @@
-"""Imports of regions, agencies and assignments from CSV or XLSX files (the operator's CLI).
+"""Imports of regions, agencies and assignments from CSV or XLSX files, and of kecamatan
+boundaries from GeoJSON (the operator's CLI).
 
 Every import validates the whole file before it touches the session: a file with any bad line
 is rejected whole (`ImportRejected`, listing every bad line), so an operator never ends up with
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import json
 import math
 import re
 import zipfile
@@ -26,13 +28,14 @@ from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
 
 from models.activities import OTHER, ActivityType, Strategy
 from models.agencies import Agency, Assignment
 from models.audit import record
 from models.regions import Kecamatan, Village, VillageKind
 
-ImportKind = Literal["regions", "agencies", "assignments", "activities"]
+ImportKind = Literal["regions", "agencies", "assignments", "activities", "boundaries"]
 
 __all__ = [
     "Counts",
@@ -44,6 +47,7 @@ __all__ = [
     "import_activities",
     "import_agencies",
     "import_assignments",
+    "import_boundaries",
     "import_file",
     "import_regions",
 ]
@@ -81,6 +85,13 @@ class ErrorCode(StrEnum):
     DUPLICATE_ASSIGNMENT = "duplicate_assignment"
     BAD_DATE = "bad_date"
     DATE_ORDER = "date_order"
+    NOT_FEATURE_COLLECTION = "not_feature_collection"
+    NO_FEATURES = "no_features"
+    BAD_FEATURE = "bad_feature"
+    BAD_FEATURE_CODE = "bad_feature_code"
+    DUPLICATE_FEATURE = "duplicate_feature"
+    BAD_GEOMETRY = "bad_geometry"
+    NO_MATCH = "no_match"
 
 
 # English on purpose: these reach the operator's terminal through the CLI, not the bot's users.
@@ -129,6 +140,24 @@ _MESSAGES: dict[ErrorCode, str] = {
     ),
     ErrorCode.BAD_DATE: "'{column}' value '{value}' is not a date like 2024-01-31.",
     ErrorCode.DATE_ORDER: "ends_on {ends_on} is before starts_on {starts_on}.",
+    ErrorCode.NOT_FEATURE_COLLECTION: (
+        "The file is not a GeoJSON FeatureCollection (its top level is {found})."
+    ),
+    ErrorCode.NO_FEATURES: "The FeatureCollection has no features.",
+    ErrorCode.BAD_FEATURE: (
+        "Feature {feature} is not a GeoJSON Feature with 'properties' and a 'geometry'."
+    ),
+    ErrorCode.BAD_FEATURE_CODE: (
+        "Feature {feature} has no kecamatan code: 'properties.code' must be text like 33.27.01."
+    ),
+    ErrorCode.DUPLICATE_FEATURE: (
+        "Feature {feature}: code '{code}' already appears in feature {first}."
+    ),
+    ErrorCode.BAD_GEOMETRY: "Feature {feature} ({code}): {problem}.",
+    ErrorCode.NO_MATCH: (
+        "None of the {count} features has the code of a kecamatan in the database "
+        "(codes like {example}); import the regions first."
+    ),
 }
 
 
@@ -164,6 +193,10 @@ class ImportResult:
     source: str
     counts: dict[str, Counts] = field(default_factory=dict)
     errors: list[ImportError_] = field(default_factory=list)
+    # Boundaries: codes of the file that match no kecamatan, and the kecamatan (names) left
+    # without a boundary after the import.
+    unmatched: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
 
     @property
     def created(self) -> int:
@@ -183,10 +216,26 @@ class ImportResult:
 
     def summary(self) -> str:
         """One line for the operator: "villages: 223 created, 0 updated, 0 unchanged; ..."."""
+        if self.kind == "boundaries":
+            return self._boundaries_summary()
         return "; ".join(
             f"{entity}: {c.created} created, {c.updated} updated, {c.unchanged} unchanged"
             for entity, c in self.counts.items()
         )
+
+    def _boundaries_summary(self) -> str:
+        counts = self.counts["boundaries"]
+        matched = counts.updated + counts.unchanged
+        parts = [
+            f"boundaries: {matched} matched ({counts.updated} updated, "
+            f"{counts.unchanged} unchanged), {len(self.unmatched)} unmatched"
+            + (f" ({', '.join(self.unmatched)})" if self.unmatched else "")
+        ]
+        if self.missing:
+            parts.append(f"kecamatan without a boundary: {', '.join(self.missing)}")
+        else:
+            parts.append("every kecamatan has a boundary")
+        return "; ".join(parts)
 
 
 class ImportRejected(Exception):
@@ -805,6 +854,165 @@ async def import_activities(session: AsyncSession, path: Path) -> ImportResult:
     return result
 
 
+# ---------------------------------------------------------------------------------------------
+# Kecamatan boundaries (GeoJSON)
+
+
+def _read_geojson(path: Path) -> tuple[Any, list[ImportError_]]:
+    """The parsed document, or why it cannot be read (blocking; run in a thread)."""
+    try:
+        # RFC 7946: GeoJSON is UTF-8 (a byte-order mark, as some editors write, is let pass).
+        return json.loads(path.read_text(encoding="utf-8-sig")), []
+    except UnicodeDecodeError as exc:
+        return None, [ImportError_(None, ErrorCode.NOT_UTF8, {"offset": str(exc.start)})]
+    except (json.JSONDecodeError, RecursionError) as exc:
+        detail = {"format": "GeoJSON", "detail": str(exc) or type(exc).__name__}
+        return None, [ImportError_(None, ErrorCode.UNREADABLE, detail)]
+
+
+def _position_problem(position: Any) -> str | None:
+    if (
+        not isinstance(position, list)
+        or len(position) < 2
+        or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in position)
+        or not all(math.isfinite(c) for c in position)
+    ):
+        return f"the position {json.dumps(position)[:40]} is not [longitude, latitude]"
+    lon, lat = position[0], position[1]
+    if not -90 <= lat <= 90:
+        return f"latitude {lat} is outside -90..90 (are longitude and latitude swapped?)"
+    if not -180 <= lon <= 180:
+        return f"longitude {lon} is outside -180..180"
+    return None
+
+
+def _rings_problem(rings: Any) -> str | None:
+    if not isinstance(rings, list) or not rings:
+        return "a polygon has no rings"
+    for ring in rings:
+        if not isinstance(ring, list) or len(ring) < 4:
+            return "a ring has fewer than 4 positions"
+        for position in ring:
+            if (problem := _position_problem(position)) is not None:
+                return problem
+        if ring[0][:2] != ring[-1][:2]:
+            return "a ring does not end where it starts"
+    return None
+
+
+def _geometry_problem(geometry: Any) -> str | None:
+    """Why `geometry` is not a usable GeoJSON Polygon or MultiPolygon (None if it is)."""
+    if not isinstance(geometry, dict):
+        return "it has no geometry"
+    kind, coordinates = geometry.get("type"), geometry.get("coordinates")
+    if kind == "Polygon":
+        return _rings_problem(coordinates)
+    if kind == "MultiPolygon":
+        if not isinstance(coordinates, list) or not coordinates:
+            return "the MultiPolygon has no polygons"
+        for polygon in coordinates:
+            if (problem := _rings_problem(polygon)) is not None:
+                return problem
+        return None
+    return f"its geometry is a {str(kind)[:30]}, not a Polygon or MultiPolygon"
+
+
+def _stored_geometry(geometry: dict[str, Any]) -> dict[str, Any]:
+    """The geometry as the map reads it: type and [lon, lat] positions only (altitudes,
+    bounding boxes and foreign members dropped)."""
+
+    def rings(polygon: list[Any]) -> list[Any]:
+        return [[[float(p[0]), float(p[1])] for p in ring] for ring in polygon]
+
+    if geometry["type"] == "Polygon":
+        return {"type": "Polygon", "coordinates": rings(geometry["coordinates"])}
+    return {"type": "MultiPolygon", "coordinates": [rings(p) for p in geometry["coordinates"]]}
+
+
+async def import_boundaries(session: AsyncSession, path: Path) -> ImportResult:
+    """Imports kecamatan boundaries from a GeoJSON FeatureCollection (the format of
+    ../shared/data/pemalang_kecamatan.geojson): each feature's `properties.code` is a
+    kecamatan's Kemendagri code, its geometry a Polygon or MultiPolygon in lon/lat.
+
+    Features whose code matches no kecamatan are listed as unmatched and otherwise ignored
+    (a province-wide file is fine); a file with any broken feature, or matching nothing at
+    all, is rejected whole. Kecamatan absent from the file keep their boundary.
+    """
+    result = ImportResult("boundaries", path.name, {"boundaries": Counts()})
+    document, errors = await asyncio.to_thread(_read_geojson, path)
+    result.errors.extend(errors)
+    _reject_if(result)
+    if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
+        found = (
+            f"a {str(document.get('type'))[:30]}"
+            if isinstance(document, dict)
+            else f"a JSON {type(document).__name__}"
+        )
+        result.errors.append(
+            ImportError_(None, ErrorCode.NOT_FEATURE_COLLECTION, {"found": found})
+        )
+    elif not isinstance(document.get("features"), list) or not document["features"]:
+        result.errors.append(ImportError_(None, ErrorCode.NO_FEATURES))
+    _reject_if(result)
+
+    geometries: dict[str, dict[str, Any]] = {}
+    first_seen: dict[str, int] = {}
+    for number, feature in enumerate(document["features"], start=1):
+        where = {"feature": str(number)}
+        properties = feature.get("properties") if isinstance(feature, dict) else None
+        if (
+            not isinstance(feature, dict)
+            or feature.get("type") != "Feature"
+            or not isinstance(properties, dict)
+        ):
+            result.errors.append(ImportError_(None, ErrorCode.BAD_FEATURE, where))
+            continue
+        code = properties.get("code")
+        if not isinstance(code, str) or not code.strip():
+            result.errors.append(ImportError_(None, ErrorCode.BAD_FEATURE_CODE, where))
+            continue
+        code = code.strip()
+        if code in first_seen:
+            params = {**where, "code": code, "first": str(first_seen[code])}
+            result.errors.append(ImportError_(None, ErrorCode.DUPLICATE_FEATURE, params))
+            continue
+        first_seen[code] = number
+        geometry = feature.get("geometry")
+        if (problem := _geometry_problem(geometry)) is not None:
+            params = {**where, "code": code, "problem": problem}
+            result.errors.append(ImportError_(None, ErrorCode.BAD_GEOMETRY, params))
+            continue
+        assert isinstance(geometry, dict)
+        geometries[code] = _stored_geometry(geometry)
+    _reject_if(result)
+
+    # The boundary column is deferred: ask for it, or each comparison would load it alone.
+    kecamatan = {
+        k.code: k
+        for k in await session.scalars(
+            select(Kecamatan).options(undefer(Kecamatan.boundary)).order_by(Kecamatan.code)
+        )
+    }
+    result.unmatched = sorted(code for code in geometries if code not in kecamatan)
+    if len(result.unmatched) == len(geometries):
+        example = next(iter(kecamatan), "33.27.01")
+        params = {"count": str(len(geometries)), "example": example}
+        result.errors.append(ImportError_(None, ErrorCode.NO_MATCH, params))
+    _reject_if(result)
+
+    counts = result.counts["boundaries"]
+    for code, geometry in geometries.items():
+        if code not in kecamatan:
+            continue
+        if _update(kecamatan[code], {"boundary": geometry}):
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+    result.missing = [k.name for k in kecamatan.values() if k.boundary is None]
+    _audit(session, result, path)
+    return result
+
+
 async def import_file(session: AsyncSession, kind: ImportKind, path: Path) -> ImportResult:
     """Runs the import for `kind`; the CLI's single entry point."""
     importers = {
@@ -812,6 +1020,7 @@ async def import_file(session: AsyncSession, kind: ImportKind, path: Path) -> Im
         "agencies": import_agencies,
         "assignments": import_assignments,
         "activities": import_activities,
+        "boundaries": import_boundaries,
     }
     if kind not in importers:
         raise ValueError(f"unknown import kind {kind!r}; expected one of {', '.join(importers)}")

@@ -18,19 +18,30 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.demo import load_demo_data
+from core.i18n import Translator
 from models.activities import Strategy
 from models.agencies import Agency, Assignment
 from models.digests import (
     STRATEGIES,
     DigestData,
+    FlagFigures,
     Period,
+    ReviewFigures,
     count_statements,
     digest_data,
     previous,
     week_of,
 )
+from models.flags import INFORMATIONAL, FlagKind
 from models.regions import Kecamatan, Village
-from models.reports import Photo, Report, ReportActivity, ReportStatus
+from models.reports import (
+    Photo,
+    Report,
+    ReportActivity,
+    ReportStatus,
+    ReportVersion,
+    ReviewStatus,
+)
 from models.users import Role, User
 
 TODAY = date(2025, 6, 16)
@@ -459,7 +470,7 @@ async def test_statement_count_is_constant(world: World) -> None:
     ]
     assert data.current.visits == 7 + 200
     assert small == [large_kecamatan, large_regency]
-    assert max(small) <= 8, small
+    assert max(small) <= 10, small
 
     # Nine photos at most, one per report while there are enough reports, newest first.
     photos = data.photos
@@ -467,3 +478,145 @@ async def test_statement_count_is_constant(world: World) -> None:
     assert len({p.report_id for p in photos}) == 9
     assert [p.visit_date for p in photos] == sorted((p.visit_date for p in photos), reverse=True)
     assert photos[0].visit_date == PERIOD.end
+
+
+# -- review status, evidence flags, the map's data ------------------------------------------
+
+
+def flagged(*kinds: str) -> list[dict[str, object]]:
+    return [{"kind": kind, "detail": n} for n, kind in enumerate(kinds)]
+
+
+async def set_review(
+    w: World, name: str, status: ReviewStatus | None, flags: list[dict[str, object]] | None
+) -> Report:
+    report = await w.session.scalar(select(Report).where(Report.reference == w.references[name]))
+    assert report is not None
+    report.review_status = status
+    report.flags = flags
+    return report
+
+
+async def test_review_status_and_flags_are_counted_per_report(world: World) -> None:
+    w = world
+    await set_review(w, "R1", ReviewStatus.VERIFIED, flagged("location_far", "no_exif"))
+    # Two reused photos in one report: one report under photo_reused. A kind of a newer
+    # release is left out.
+    await set_review(
+        w, "R2", ReviewStatus.NEEDS_CORRECTION, flagged("photo_reused", "photo_reused", "x_new")
+    )
+    # Only informational: not a flagged report.
+    await set_review(w, "R3", ReviewStatus.RESUBMITTED, flagged("no_exif"))
+    await set_review(w, "RM", ReviewStatus.SUBMITTED, flagged("location_missing", "photo_reused"))
+    # Elsewhere, and the week before: not in Randudongkal's week.
+    await set_review(w, "W1", ReviewStatus.VERIFIED, flagged("duplicate_visit"))
+    await set_review(w, "R4", ReviewStatus.VERIFIED, flagged("duplicate_visit"))
+    await w.session.commit()
+
+    data = await build(w, "Randudongkal")
+    assert data.review == ReviewFigures(verified=1, waiting=2, needs_correction=1)
+    assert data.flags == FlagFigures(
+        flagged=3,
+        warnings=(
+            (FlagKind.LOCATION_MISSING, 1),
+            (FlagKind.LOCATION_FAR, 1),
+            (FlagKind.PHOTO_REUSED, 2),
+        ),
+        informational=((FlagKind.NO_EXIF, 2),),
+    )
+
+    regency = await build(w, None)
+    # T1 and U1 were never reviewed (no status: waiting, like a report of before reviews).
+    assert regency.review == ReviewFigures(verified=2, waiting=4, needs_correction=1)
+    assert regency.flags.flagged == 4
+    assert dict(regency.flags.warnings)[FlagKind.DUPLICATE_VISIT] == 1
+
+
+async def test_a_corrected_report_counts_once_with_its_latest_figures(world: World) -> None:
+    w = world
+    before = await build(w, "Randudongkal")
+    report = await set_review(w, "R2", ReviewStatus.RESUBMITTED, flagged("location_missing"))
+    # Version 1 as it was sent, then the correction: 7 households became 9, the visit moved
+    # to Semingkir. The row holds the latest version; both are kept in report_version.
+    user_id = report.user_id
+    first = ReportVersion(
+        report_id=report.id,
+        version=1,
+        user_id=user_id,
+        submitted_at=datetime(2025, 6, 12, 3, tzinfo=UTC),
+        content={"village_id": w.villages["Kreyo"], "activities": [{"households": 7}]},
+    )
+    second = ReportVersion(
+        report_id=report.id,
+        version=2,
+        user_id=user_id,
+        submitted_at=datetime(2025, 6, 13, 3, tzinfo=UTC),
+        content={"village_id": w.villages["Semingkir"], "activities": [{"households": 9}]},
+        flags=flagged("location_missing"),
+    )
+    w.session.add_all([first, second])
+    activity = await w.session.scalar(
+        select(ReportActivity).where(ReportActivity.report_id == report.id)
+    )
+    assert activity is not None
+    activity.households = 9
+    report.version = 2
+    report.village_id = w.villages["Semingkir"]
+    # A correction being filled in is a draft of its own: it never counts.
+    w.report(
+        "C2",
+        "Dinas Kesehatan",
+        "Kreyo",
+        date(2025, 6, 12),
+        (BEBAN, 500, 500, 0),
+        status=ReportStatus.DRAFT,
+    ).corrects_id = report.id
+    await w.session.commit()
+
+    after = await build(w, "Randudongkal")
+    assert after.current.visits == before.current.visits == 4
+    assert after.current.households == before.current.households + 2
+    assert after.current.strategy(BEBAN).households == 19
+    assert after.review.waiting == 4 and after.flags.warnings == ((FlagKind.LOCATION_MISSING, 1),)
+    assert len([r for r in after.rows if r.reference == w.references["R2"]]) == 1
+    visits = {v.village: v.visits for v in after.villages}
+    assert (visits["Kreyo"], visits["Semingkir"]) == (0, 3)
+    assert len(after.map.visits) == 4
+    assert {v.village_id for v in after.map.visits if v.report_id == report.id} == {
+        w.villages["Semingkir"]
+    }
+
+
+async def test_map_data(world: World) -> None:
+    w = world
+    regency = await build(w, None)
+    areas = {a.name: a for a in regency.map.areas}
+    assert set(areas) == {"Watukumpul", "Randudongkal", "Taman", "Ulujami"}
+    assert {name: a.visits for name, a in areas.items()} == {
+        "Watukumpul": 1,
+        "Randudongkal": 4,
+        "Taman": 1,
+        "Ulujami": 1,
+    }
+    assert all(a.lat is not None and a.lon is not None for a in areas.values())
+    # One visit per report, its strategies in the Inpres's order.
+    assert len(regency.map.visits) == regency.current.visits == 7
+    r1 = next(v for v in regency.map.visits if v.report_id == 1)
+    assert r1.strategies == (BEBAN, PENDAPATAN)
+    assert len(regency.map.villages) == 20
+    assert sum(v.visits for v in regency.map.villages) == 7
+
+    kecamatan = await build(w, "Taman")
+    assert [a.name for a in kecamatan.map.areas] == ["Taman"]
+    assert len(kecamatan.map.villages) == 5
+    assert [v.strategies for v in kecamatan.map.visits] == [(KANTONG,)]
+
+
+def test_every_flag_kind_has_its_digest_text() -> None:
+    # The digest builds these keys from the kinds (services/digests.py): a kind added to
+    # models/flags.py needs its line in locales/*/digest.ftl.
+    translator = Translator("id")
+    for kind in FlagKind:
+        key = f"digest-flag-info-{kind}" if kind in INFORMATIONAL else f"digest-flag-{kind}"
+        for lang in ("id", "en"):
+            assert key in translator.keys[lang], (lang, key)

@@ -26,6 +26,32 @@ digest-xlsx-caption = 📎 The period's reports ({ $rows } activity rows).
 digest-xlsx-sheet = Reports
 digest-xlsx-headers = Reference|Visit date|Sent|Village|Kecamatan|Agency|Staff|Strategy|Activity|Other activity|Households|People|Description|Photos|Latitude|Longitude
 
+## Review and evidence (issue 9): where the period's reports stand, and the map.
+
+digest-title-review = <b>Coordinator review</b>
+digest-review-line = ✅ Verified: { $verified } · ⏳ Waiting for review: { $waiting } · ✏️ Needs correction: { $needs_correction }
+digest-flags-line = 🚩 Reports with warnings: { $flagged }
+digest-flag-line = • { $flag }: { $reports } reports
+digest-flag-location_missing = No location shared
+digest-flag-location_far = Location far from the village
+digest-flag-location_forwarded = Forwarded location
+digest-flag-location_inaccurate = Inaccurate location
+digest-flag-photo_reused = Reused photo
+digest-flag-photo_exif_time = Photo time does not match the visit date
+digest-flag-photo_exif_far = Photo taken far from the village
+digest-flag-duplicate_visit = Duplicate visit
+digest-flag-info-no_exif = ℹ️ { $reports } reports with every photo sent compressed (no capture time or place)
+digest-map-title =
+    Visit map — { $scope }
+    { $start } – { $end }
+digest-map-shading = Visits per kecamatan
+digest-map-several = Several strategies
+digest-map-at-location = At the shared location
+digest-map-at-village = At the village centre (no location, or one off the map)
+digest-map-caption = 🗺 Map of this period's { $visits } visits: one point per report, coloured by strategy.
+digest-map-no-boundaries = Kecamatan boundaries are not available yet; points are drawn over village centres.
+digest-map-unplaced = { $count } visits with neither a location nor a village position are not on the map.
+
 summary-choose = A summary of which period?
 summary-this-week = This week
 summary-last-week = Last week

@@ -26,6 +26,32 @@ digest-xlsx-caption = 📎 Daftar laporan periode ini ({ $rows } baris kegiatan)
 digest-xlsx-sheet = Laporan
 digest-xlsx-headers = Nomor|Tanggal kunjungan|Dikirim|Desa/kelurahan|Kecamatan|Perangkat daerah|Petugas|Strategi|Kegiatan|Kegiatan lain|KK|Jiwa|Uraian|Foto|Lintang|Bujur
 
+## Review and evidence (issue 9): where the period's reports stand, and the map.
+
+digest-title-review = <b>Tinjauan koordinator</b>
+digest-review-line = ✅ Terverifikasi: { $verified } · ⏳ Menunggu tinjauan: { $waiting } · ✏️ Perlu perbaikan: { $needs_correction }
+digest-flags-line = 🚩 Laporan bertanda peringatan: { $flagged }
+digest-flag-line = • { $flag }: { $reports } laporan
+digest-flag-location_missing = Lokasi tidak dibagikan
+digest-flag-location_far = Lokasi jauh dari desa
+digest-flag-location_forwarded = Lokasi diteruskan
+digest-flag-location_inaccurate = Lokasi kurang akurat
+digest-flag-photo_reused = Foto dipakai ulang
+digest-flag-photo_exif_time = Waktu foto tidak cocok dengan tanggal kunjungan
+digest-flag-photo_exif_far = Posisi foto jauh dari desa
+digest-flag-duplicate_visit = Kunjungan ganda
+digest-flag-info-no_exif = ℹ️ { $reports } laporan dengan semua foto terkompresi (tanpa waktu dan tempat pengambilan)
+digest-map-title =
+    Peta kunjungan — { $scope }
+    { $start } – { $end }
+digest-map-shading = Kunjungan per kecamatan
+digest-map-several = Beberapa strategi
+digest-map-at-location = Di lokasi yang dibagikan
+digest-map-at-village = Di pusat desa (tanpa lokasi, atau lokasinya di luar peta)
+digest-map-caption = 🗺 Peta { $visits } kunjungan periode ini: satu titik per laporan, warna menurut strategi.
+digest-map-no-boundaries = Batas kecamatan belum tersedia; titik digambar di atas pusat desa.
+digest-map-unplaced = { $count } kunjungan tanpa lokasi dan tanpa titik desa tidak tampil di peta.
+
 summary-choose = Ringkasan untuk periode apa?
 summary-this-week = Minggu ini
 summary-last-week = Minggu lalu

@@ -5,21 +5,23 @@ from __future__ import annotations
 import asyncio
 import io
 from datetime import date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from jobs.digests import send_digests
 from jobs.schedule import catch_up
 from models.agencies import Agency, Assignment
 from models.deliveries import Delivery, DeliveryStatus
 from models.regions import Kecamatan, Village, VillageKind
-from models.reports import Photo, Report, ReportActivity, ReportStatus
+from models.reports import Photo, Report, ReportActivity, ReportStatus, ReportVersion, ReviewStatus
 from models.users import Role, User, get_user
 from sandbox import SandboxUser
 from sandbox.server import JSONDict
+from services.digest_map import MAP_SIZE
 from tests.e2e.conftest import Harness
 from tests.e2e.factories import add_staff, jpeg
 from tests.e2e.flows import answer, caught_up
@@ -59,7 +61,10 @@ async def report(
     *,
     photos: int = 0,
     status: ReportStatus = ReportStatus.SUBMITTED,
-) -> None:
+    review: ReviewStatus | None = None,
+    flags: list[dict[str, Any]] | None = None,
+    location: tuple[float, float] | None = None,
+) -> int:
     """A report by Bappeda staff 2001, with real photo files in the bot's photo store."""
     async with h.db() as session:
         user = await get_user(session, 2001)
@@ -72,6 +77,10 @@ async def report(
             status=status,
             visit_date=visit,
             submitted_at=datetime.combine(visit, time(15), tzinfo=JAKARTA),
+            review_status=review,
+            flags=flags,
+            latitude=location[0] if location else None,
+            longitude=location[1] if location else None,
             activities=[
                 ReportActivity(position=i, strategy=s, activity="pbi_jkn", households=n, photos=[])
                 for i, (s, n) in enumerate(activities)
@@ -96,6 +105,7 @@ async def report(
                 )
             )
         await session.commit()
+        return row.id
 
 
 async def world(h: Harness) -> None:
@@ -145,8 +155,11 @@ async def test_weekly_digest_figures_and_attachments(harness: Harness) -> None:
     assert "Dinsos KBPP (Beji)" in text  # no visit for 14 days: escalated
     assert "Majalangu" not in text  # another kecamatan
 
-    chart, collage = files(taman, "photo")
+    chart, drawn, collage = files(taman, "photo")
     assert Image.open(io.BytesIO(taman.download(chart))).format == "PNG"
+    picture = Image.open(io.BytesIO(taman.download(drawn)))
+    assert (picture.format, picture.size) == ("PNG", MAP_SIZE)
+    assert "Peta 1 kunjungan" in str(drawn["caption"])
     assert Image.open(io.BytesIO(taman.download(collage))).format == "JPEG"
     assert "2 foto" in str(collage["caption"])
     [document] = files(taman, "document")
@@ -241,7 +254,7 @@ async def test_restart_in_the_middle_of_a_fan_out_sends_each_digest_once(
     for telegram_id in coordinators:
         user = h.sandbox.user(telegram_id)
         assert len(texts(user)) == 1, telegram_id
-        assert len(files(user, "photo")) == 2, telegram_id  # chart and collage
+        assert len(files(user, "photo")) == 3, telegram_id  # chart, map and collage
         assert len(files(user, "document")) == 1, telegram_id
     async with h.db() as session:
         statuses = (await session.scalars(select(Delivery.status))).all()
@@ -303,3 +316,123 @@ async def test_digest_missed_while_down_is_sent_once_on_return(harness: Harness)
     await catch_up(h.app, datetime(2026, 12, 8, 10, 0, tzinfo=JAKARTA))
     await h.sandbox.settle()
     assert "30 November 2026" in texts(taman)[-1] and len(texts(taman)) == 2
+
+
+async def test_review_and_flag_counts_in_both_languages(harness: Harness) -> None:
+    h = harness
+    await world(h)  # two reports this week, never reviewed: waiting
+    far: list[dict[str, Any]] = [{"kind": "location_far", "km": 21.5}, {"kind": "no_exif"}]
+    await report(
+        h,
+        "Beji",
+        date(2026, 11, 27),
+        [("pengurangan_beban", 4)],
+        review=ReviewStatus.VERIFIED,
+        flags=far,
+        location=(-6.95, 109.40),
+    )
+    reused = [{"kind": "photo_reused", "reference": "LPR-2026-000001", "match": "same"}]
+    await report(
+        h,
+        "Asemdoyong",
+        date(2026, 11, 28),
+        [("peningkatan_pendapatan", 2)],
+        review=ReviewStatus.NEEDS_CORRECTION,
+        flags=[*reused, {"kind": "location_missing"}],
+    )
+    # Corrected to version 2 (the corrections flow writes the row and the version): 8
+    # households instead of 3, counted once, as resent.
+    corrected = await report(
+        h,
+        "Beji",
+        date(2026, 11, 26),
+        [("pengurangan_kantong_kemiskinan", 3)],
+        review=ReviewStatus.RESUBMITTED,
+        flags=reused,
+    )
+    async with h.db() as session:
+        row = await session.get(Report, corrected)
+        activity = await session.scalar(
+            select(ReportActivity).where(ReportActivity.report_id == corrected)
+        )
+        assert row is not None and activity is not None and row.submitted_at is not None
+        activity.households = 8
+        row.version = 2
+        for version in (1, 2):
+            session.add(
+                ReportVersion(
+                    report_id=corrected,
+                    version=version,
+                    user_id=row.user_id,
+                    submitted_at=row.submitted_at,
+                    content={"activities": [{"households": 3 if version == 1 else 8}]},
+                )
+            )
+        await session.commit()
+
+    await send_digests(h.app, MONDAY)
+    await h.sandbox.settle()
+
+    taman = h.sandbox.user(TAMAN_COORDINATOR)
+    [text] = texts(taman)
+    # Taman this week: Asemdoyong 24th (waiting), Beji 27th (verified), Asemdoyong 28th
+    # (needs correction), Beji 26th (resubmitted: waiting).
+    assert "Kunjungan: 4" in text
+    assert "Keluarga dijangkau: 29" in text  # 12 + 3 + 4 + 2 + 8
+    assert "Tinjauan koordinator" in text
+    assert "✅ Terverifikasi: 1 · ⏳ Menunggu tinjauan: 2 · ✏️ Perlu perbaikan: 1" in text
+    assert "🚩 Laporan bertanda peringatan: 3" in text
+    assert "• Lokasi tidak dibagikan: 1 laporan" in text
+    assert "• Lokasi jauh dari desa: 1 laporan" in text
+    assert "• Foto dipakai ulang: 2 laporan" in text
+    assert "Kunjungan ganda" not in text  # kinds with no report are left out
+    assert "1 laporan dengan semua foto terkompresi" in text
+    drawn = files(taman, "photo")[1]
+    assert "Peta 4 kunjungan" in str(drawn["caption"])
+
+    regency = h.sandbox.user(REGENCY_COORDINATOR)
+    [text] = texts(regency)
+    assert "Visits: 5" in text  # and Majalangu in Watukumpul, waiting
+    assert "✅ Verified: 1 · ⏳ Waiting for review: 3 · ✏️ Needs correction: 1" in text
+    assert "🚩 Reports with warnings: 3" in text
+    assert "• No location shared: 1 reports" in text
+    assert "• Location far from the village: 1 reports" in text
+    assert "• Reused photo: 2 reports" in text
+    assert "1 reports with every photo sent compressed" in text
+    [document] = files(regency, "document")
+    sheet = load_workbook(io.BytesIO(regency.download(document))).active
+    assert sheet is not None
+    households = [row[10] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert sorted(households) == [2, 3, 4, 7, 8, 12]  # version 2's 8, not version 1's 3
+
+
+async def test_map_caption_without_boundaries_or_positions(harness: Harness) -> None:
+    h = harness
+    await world(h)
+    async with h.db() as session:
+        # No outlines imported; and Taman's Asemdoyong has no known position at all, so its
+        # visit (no location shared) cannot be drawn.
+        await session.execute(update(Kecamatan).values(boundary=None))
+        await session.execute(
+            update(Kecamatan).where(Kecamatan.name == "Taman").values(lat=None, lon=None)
+        )
+        await session.execute(
+            update(Village).where(Village.name == "Asemdoyong").values(lat=None, lon=None)
+        )
+        await session.commit()
+    await send_digests(h.app, MONDAY)
+    await h.sandbox.settle()
+
+    taman = h.sandbox.user(TAMAN_COORDINATOR)
+    drawn = files(taman, "photo")[1]
+    assert Image.open(io.BytesIO(taman.download(drawn))).size == MAP_SIZE
+    assert str(drawn["caption"]) == (
+        "🗺 Peta 1 kunjungan periode ini: satu titik per laporan, warna menurut strategi. "
+        "Batas kecamatan belum tersedia; titik digambar di atas pusat desa. "
+        "1 kunjungan tanpa lokasi dan tanpa titik desa tidak tampil di peta."
+    )
+    regency = h.sandbox.user(REGENCY_COORDINATOR)
+    caption = str(files(regency, "photo")[1]["caption"])
+    assert caption.startswith("🗺 Map of this period's 2 visits")
+    assert "Kecamatan boundaries are not available yet" in caption
+    assert "1 visits with neither a location nor a village position" in caption
