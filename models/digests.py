@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal, NamedTuple
 
@@ -33,6 +33,7 @@ from sqlalchemy import ColumnElement, and_, case, distinct, event, func, or_, se
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from core.geo import haversine_km
 from models.activities import Strategy
 from models.agencies import Agency, Assignment
 from models.flags import INFORMATIONAL, FlagKind, kinds
@@ -87,6 +88,10 @@ XLSX_COLUMNS: tuple[str, ...] = (
     "photos",
     "latitude",
     "longitude",
+    "version",
+    "review_status",
+    "distance_km",
+    "flags",
 )
 
 
@@ -229,6 +234,12 @@ class XlsxRow:
     photos: int
     latitude: float | None
     longitude: float | None
+    # The evidence of the report's latest version: the coordinators' verdict, the shared
+    # location's distance to the village's centre, and the kinds of its flags.
+    version: int = 1
+    review_status: str | None = None
+    distance_km: float | None = None
+    flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -796,6 +807,11 @@ async def _rows(
             photo_count,
             Report.latitude,
             Report.longitude,
+            Report.version,
+            Report.review_status,
+            Village.lat,
+            Village.lon,
+            Report.flags,
         )
         .select_from(Report)
         .join(ReportActivity, ReportActivity.report_id == Report.id)
@@ -812,10 +828,27 @@ async def _rows(
             ReportActivity.id,
         )
     )
-    # The columns are those of XlsxRow, in its order; visit_date is never null here (the
-    # WHERE clause bounds it), which the row's static type cannot say.
+    # The first columns are those of XlsxRow, in its order; visit_date is never null here
+    # (the WHERE clause bounds it), which the row's static type cannot say.
     result: Sequence[Any] = (await session.execute(stmt)).all()
-    return tuple(XlsxRow(*row) for row in result)
+    rows = []
+    for *columns, version, review, village_lat, village_lon, flags in result:
+        lat, lon = columns[-2], columns[-1]
+        distance = (
+            round(haversine_km(lat, lon, village_lat, village_lon), 1)
+            if None not in (lat, lon, village_lat, village_lon)
+            else None
+        )
+        rows.append(
+            replace(
+                XlsxRow(*columns),
+                version=version,
+                review_status=review.value if review is not None else None,
+                distance_km=distance,
+                flags=tuple(kind.value for kind in kinds(flags)),
+            )
+        )
+    return tuple(rows)
 
 
 # -- review, flags and the map -------------------------------------------------------------

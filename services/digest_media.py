@@ -302,6 +302,8 @@ def _values(
     tz: tzinfo,
     strategy_label: Callable[[str], str],
     activity_label: Callable[[str], str],
+    review_label: Callable[[str], str],
+    flag_label: Callable[[str], str],
 ) -> list[object]:
     # Excel has no time zones: the time is written as the reader's wall clock.
     submitted = row.submitted_at.astimezone(tz).replace(tzinfo=None) if row.submitted_at else None
@@ -323,6 +325,10 @@ def _values(
         row.photos,
         row.latitude,
         row.longitude,
+        row.version,
+        review_label(row.review_status) if row.review_status else None,
+        row.distance_km,
+        "; ".join(flag_label(kind) for kind in row.flags) or None,
     ]
 
 
@@ -333,6 +339,8 @@ def reports_xlsx(
     sheet_title: str,
     strategy_label: Callable[[str], str],
     activity_label: Callable[[str], str],
+    review_label: Callable[[str], str] = str,
+    flag_label: Callable[[str], str] = str,
     tz: tzinfo = UTC,
 ) -> bytes:
     """The period's reports, one row per activity, as an .xlsx workbook.
@@ -358,7 +366,7 @@ def reports_xlsx(
         for column, (key, value) in enumerate(
             zip(
                 XLSX_COLUMNS,
-                _values(row, tz, strategy_label, activity_label),
+                _values(row, tz, strategy_label, activity_label, review_label, flag_label),
                 strict=True,
             ),
             start=1,

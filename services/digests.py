@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +22,8 @@ from core.context import DampinganApplication
 from core.i18n import Raw, long_date, number, short_date
 from models.activities import OTHER, Strategy, activity_names
 from models.digests import DigestData, DigestPhoto, Period, digest_data, week_of
+from models.flags import FlagKind
+from models.reports import ReviewStatus
 from models.users import Role, User
 from services.delivery import Part
 from services.text import fit_caption, split_message
@@ -51,6 +53,9 @@ class Labels:
     lang: str
     strategy: dict[str, str]
     activity: dict[str, str]
+    # The spreadsheet's review status and flag columns.
+    review: dict[str, str] = field(default_factory=dict)
+    flag: dict[str, str] = field(default_factory=dict)
 
 
 def _change(current: int, before: int, lang: str) -> Raw:
@@ -161,11 +166,12 @@ def _review_section(app: DampinganApplication, data: DigestData, lang: str) -> s
                 "digest-flag-line",
                 flag=Raw(t(lang, f"digest-flag-{kind.value}")),
                 reports=number(count, lang),
+                count=count,
             )
             for kind, count in flags.warnings
         ),
         *(
-            t(lang, f"digest-flag-info-{kind.value}", reports=number(count, lang))
+            t(lang, f"digest-flag-info-{kind.value}", reports=number(count, lang), count=count)
             for kind, count in flags.informational
         ),
     ]
@@ -178,6 +184,8 @@ async def labels_for(session: AsyncSession, app: DampinganApplication, lang: str
         lang=lang,
         strategy={s.value: t(lang, f"strategy-short-{s.value}") for s in Strategy},
         activity={**await activity_names(session, lang), OTHER: t(lang, "report-activity-other")},
+        review={s.value: t(lang, f"digest-xlsx-review-{s.value}") for s in ReviewStatus},
+        flag={k.value: t(lang, f"digest-xlsx-flag-{k.value}") for k in FlagKind},
     )
 
 
@@ -227,6 +235,8 @@ def _render_files(
         sheet_title=texts["sheet"],
         strategy_label=lambda key: labels.strategy.get(key, key),
         activity_label=lambda key: labels.activity.get(key, key),
+        review_label=lambda status: labels.review.get(status, status),
+        flag_label=lambda kind: labels.flag.get(kind, kind),
         tz=tz,
     )
     drawn = map_png(

@@ -287,6 +287,10 @@ def xlsx_rows() -> tuple[XlsxRow, ...]:
             photos=2,
             latitude=-7.094503,
             longitude=109.369693,
+            version=2,
+            review_status="verified",
+            distance_km=4.2,
+            flags=("location_far", "no_exif"),
         ),
         XlsxRow(
             reference="LPR-2025-000001",
@@ -338,6 +342,8 @@ def test_xlsx_rows_values_and_types() -> None:
         sheet_title="Laporan 9/6-15/6 [minggu]",
         strategy_label=lambda key: f"S:{key}",
         activity_label={"bantuan_sosial": "Bantuan sosial", "other": "Lainnya"}.__getitem__,
+        review_label={"verified": "Terverifikasi", "submitted": "Menunggu"}.__getitem__,
+        flag_label={"location_far": "lokasi jauh", "no_exif": "tanpa EXIF"}.__getitem__,
         tz=ZoneInfo("Asia/Jakarta"),
     )
     workbook = load_workbook(io.BytesIO(content))
@@ -345,7 +351,7 @@ def test_xlsx_rows_values_and_types() -> None:
     assert sheet is not None
     assert sheet.title == "Laporan 9 6-15 6  minggu"
     assert sheet.freeze_panes == "A2"
-    assert sheet.max_row == 4 and sheet.max_column == len(XLSX_COLUMNS) == 16
+    assert sheet.max_row == 4 and sheet.max_column == len(XLSX_COLUMNS) == 20
     header = [cell.value for cell in sheet[1]]
     assert header == HEADERS
     assert all(cell.font.b for cell in sheet[1])
@@ -368,6 +374,10 @@ def test_xlsx_rows_values_and_types() -> None:
         2,
         -7.094503,
         109.369693,
+        2,
+        "Terverifikasi",
+        4.2,
+        "lokasi jauh; tanpa EXIF",
     ]
     cells = sheet[2]
     assert cells[1].is_date and cells[1].number_format == "yyyy-mm-dd"
@@ -383,7 +393,8 @@ def test_xlsx_rows_values_and_types() -> None:
     assert second[11] is None
     assert second[12] == '=HYPERLINK("http://x") and a bell'
     assert sheet.cell(row=3, column=13).data_type == "s"
-    assert second[14:] == [None, None]
+    # A row without review data (from before reviews): version 1, the rest empty.
+    assert second[14:] == [None, None, 1, None, None, None]
 
     third = [cell.value for cell in sheet[4]]
     assert third[0] is None and third[2] is None and third[7:10] == [None, None, None]

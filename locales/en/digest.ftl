@@ -24,14 +24,30 @@ digest-chart-caption = 📈 Visits per week, last { $weeks } weeks.
 digest-collage-caption = 📷 { $count } activity photos of this period.
 digest-xlsx-caption = 📎 The period's reports ({ $rows } activity rows).
 digest-xlsx-sheet = Reports
-digest-xlsx-headers = Reference|Visit date|Sent|Village|Kecamatan|Agency|Staff|Strategy|Activity|Other activity|Households|People|Description|Photos|Latitude|Longitude
+digest-xlsx-headers = Reference|Visit date|Sent|Village|Kecamatan|Agency|Staff|Strategy|Activity|Other activity|Households|People|Description|Photos|Latitude|Longitude|Version|Review status|Distance to village (km)|Evidence flags
+digest-xlsx-review-submitted = Waiting for review
+digest-xlsx-review-verified = Verified
+digest-xlsx-review-needs_correction = Needs correction
+digest-xlsx-review-resubmitted = Waiting for review (corrected)
+digest-xlsx-flag-location_missing = no location
+digest-xlsx-flag-location_far = location far
+digest-xlsx-flag-location_forwarded = location forwarded
+digest-xlsx-flag-location_inaccurate = location imprecise
+digest-xlsx-flag-photo_reused = photo reused
+digest-xlsx-flag-photo_exif_time = photo time
+digest-xlsx-flag-photo_exif_far = photo position far
+digest-xlsx-flag-duplicate_visit = duplicate visit
+digest-xlsx-flag-no_exif = all photos compressed
 
 ## Review and evidence (issue 9): where the period's reports stand, and the map.
 
 digest-title-review = <b>Coordinator review</b>
 digest-review-line = ✅ Verified: { $verified } · ⏳ Waiting for review: { $waiting } · ✏️ Needs correction: { $needs_correction }
 digest-flags-line = 🚩 Reports with warnings: { $flagged }
-digest-flag-line = • { $flag }: { $reports } reports
+digest-flag-line = • { $flag }: { $reports } { $count ->
+    [one] report
+   *[other] reports
+}
 digest-flag-location_missing = No location shared
 digest-flag-location_far = Location far from the village
 digest-flag-location_forwarded = Forwarded location
@@ -40,7 +56,10 @@ digest-flag-photo_reused = Reused photo
 digest-flag-photo_exif_time = Photo time does not match the visit date
 digest-flag-photo_exif_far = Photo taken far from the village
 digest-flag-duplicate_visit = Duplicate visit
-digest-flag-info-no_exif = ℹ️ { $reports } reports with every photo sent compressed (no capture time or place)
+digest-flag-info-no_exif = ℹ️ { $reports } { $count ->
+    [one] report
+   *[other] reports
+} with every photo sent compressed (no capture time or place)
 digest-map-title =
     Visit map — { $scope }
     { $start } – { $end }

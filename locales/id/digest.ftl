@@ -24,7 +24,20 @@ digest-chart-caption = 📈 Kunjungan per minggu, { $weeks } minggu terakhir.
 digest-collage-caption = 📷 { $count } foto kegiatan pada periode ini.
 digest-xlsx-caption = 📎 Daftar laporan periode ini ({ $rows } baris kegiatan).
 digest-xlsx-sheet = Laporan
-digest-xlsx-headers = Nomor|Tanggal kunjungan|Dikirim|Desa/kelurahan|Kecamatan|Perangkat daerah|Petugas|Strategi|Kegiatan|Kegiatan lain|KK|Jiwa|Uraian|Foto|Lintang|Bujur
+digest-xlsx-headers = Nomor|Tanggal kunjungan|Dikirim|Desa/kelurahan|Kecamatan|Perangkat daerah|Petugas|Strategi|Kegiatan|Kegiatan lain|KK|Jiwa|Uraian|Foto|Lintang|Bujur|Versi|Status tinjauan|Jarak ke desa (km)|Catatan bukti
+digest-xlsx-review-submitted = Menunggu tinjauan
+digest-xlsx-review-verified = Terverifikasi
+digest-xlsx-review-needs_correction = Perlu perbaikan
+digest-xlsx-review-resubmitted = Menunggu tinjauan (perbaikan)
+digest-xlsx-flag-location_missing = tanpa lokasi
+digest-xlsx-flag-location_far = lokasi jauh
+digest-xlsx-flag-location_forwarded = lokasi diteruskan
+digest-xlsx-flag-location_inaccurate = lokasi kurang akurat
+digest-xlsx-flag-photo_reused = foto dipakai ulang
+digest-xlsx-flag-photo_exif_time = waktu foto
+digest-xlsx-flag-photo_exif_far = posisi foto jauh
+digest-xlsx-flag-duplicate_visit = kunjungan ganda
+digest-xlsx-flag-no_exif = semua foto terkompresi
 
 ## Review and evidence (issue 9): where the period's reports stand, and the map.
 

@@ -78,6 +78,7 @@ async def report(
             visit_date=visit,
             submitted_at=datetime.combine(visit, time(15), tzinfo=JAKARTA),
             review_status=review,
+            version=1 if status is ReportStatus.SUBMITTED else 0,
             flags=flags,
             latitude=location[0] if location else None,
             longitude=location[1] if location else None,
@@ -395,15 +396,30 @@ async def test_review_and_flag_counts_in_both_languages(harness: Harness) -> Non
     assert "Visits: 5" in text  # and Majalangu in Watukumpul, waiting
     assert "✅ Verified: 1 · ⏳ Waiting for review: 3 · ✏️ Needs correction: 1" in text
     assert "🚩 Reports with warnings: 3" in text
-    assert "• No location shared: 1 reports" in text
-    assert "• Location far from the village: 1 reports" in text
+    assert "• No location shared: 1 report\n" in text
+    assert "• Location far from the village: 1 report\n" in text
     assert "• Reused photo: 2 reports" in text
-    assert "1 reports with every photo sent compressed" in text
+    assert "1 report with every photo sent compressed" in text
     [document] = files(regency, "document")
     sheet = load_workbook(io.BytesIO(regency.download(document))).active
     assert sheet is not None
-    households = [row[10] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    households = [row[10] for row in rows]
     assert sorted(households) == [2, 3, 4, 7, 8, 12]  # version 2's 8, not version 1's 3
+    # The evidence columns: version, review status, distance to the village, flags.
+    header = next(sheet.iter_rows(max_row=1, values_only=True))
+    assert header[-4:] == (
+        "Version",
+        "Review status",
+        "Distance to village (km)",
+        "Evidence flags",
+    )
+    evidence = {(row[3], row[10]): row[-4:] for row in rows}
+    version, status, distance, flags = evidence[("Beji", 4)]
+    assert (version, status, flags) == (1, "Verified", "location far; all photos compressed")
+    assert distance is not None and distance > 3
+    assert evidence[("Beji", 8)][:2] == (2, "Waiting for review (corrected)")
+    assert evidence[("Asemdoyong", 2)][3] == "photo reused; no location"
 
 
 async def test_map_caption_without_boundaries_or_positions(harness: Harness) -> None:
