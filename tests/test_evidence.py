@@ -4,13 +4,17 @@ calibration of the perceptual-hash threshold on real pictures."""
 
 from __future__ import annotations
 
+import io
 import itertools
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import imagehash
 import pytest
 from PIL import Image
 from sqlalchemy import select
@@ -29,7 +33,7 @@ from models.regions import Village
 from models.reports import Report, ReportVersion, new_draft, submit
 from models.users import Role, User
 from services import evidence
-from services.photos import PhotoStore, StoredPhoto, phash_distance
+from services.photos import PhotoStore, StoredPhoto, perceptual_hash, phash_distance
 from tests.conftest import JAKARTA, TEST_NOW
 from tests.realphotos import (
     camera_exif,
@@ -211,6 +215,27 @@ def test_phash_threshold_tells_a_recompressed_photo_from_a_different_picture(
         if "relief" in a and "relief" in b:
             continue  # the same picture twice
         assert phash_distance(ha, hb) > 3 * evidence.SIMILAR_PHASH_BITS, (a, b)
+
+
+def test_our_phash_is_imagehash_phash_without_scipy() -> None:
+    """services.photos computes imagehash.phash's DCT without SciPy: the same bits."""
+    pictures = [
+        photograph(),
+        photograph().rotate(30),
+        relief(),
+        Image.open(io.BytesIO(telegram_photo(phone_photo()))),
+    ]
+    for picture in pictures:
+        assert perceptual_hash(picture) == str(imagehash.phash(picture))
+    # And the bot itself never loads SciPy for it.
+    probe = (
+        "import sys\n"
+        "from services.photos import perceptual_hash\n"
+        "from PIL import Image\n"
+        "perceptual_hash(Image.new('RGB', (64, 48), 'green'))\n"
+        "assert 'scipy' not in sys.modules, 'scipy loaded'\n"
+    )
+    subprocess.run([sys.executable, "-c", probe], check=True, cwd=Path(__file__).parents[1])
 
 
 # -- a clean report ---------------------------------------------------------------------------
