@@ -7,8 +7,11 @@ sandbox Bot API server on 127.0.0.1. No Telegram token is needed.
 from __future__ import annotations
 
 import logging
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 from pydantic import SecretStr
 
@@ -26,8 +29,15 @@ PERSONAS = {
 }
 
 
-async def run_demo(base: Settings) -> int:
-    """Prepares the demo database, starts sandbox and bot, and hands over to the terminal."""
+async def run_demo(
+    base: Settings,
+    *,
+    input_fn: Callable[[str], str] = input,
+    output: TextIO = sys.stdout,
+    media_dir: Path | None = None,
+) -> int:
+    """Prepares the demo database, starts sandbox and bot, and hands over to the terminal
+    (the person at the keyboard, or a script: tests/test_demo.py walks the README's tour)."""
     from bot.app import build_application, start_polling, stop_polling
     from bot.cli import prepare_database
     from sandbox import Sandbox
@@ -68,6 +78,9 @@ async def run_demo(base: Settings) -> int:
                     for name, (user_id, first_name, lang) in PERSONAS.items()
                 },
                 initial="admin",
+                input_fn=input_fn,
+                output=output,
+                media_dir=media_dir,
             )
         finally:
             await stop_polling(application)
