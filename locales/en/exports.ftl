@@ -1,5 +1,7 @@
 ## Exports (/ekspor, `dampingan export`): column headers, sheet names and the filters sheet.
 
+command-export = Export reports (XLSX, CSV, GeoJSON, photos)
+
 export-col-reference = Reference
 export-col-version = Version
 export-col-review_status = Review status
@@ -39,3 +41,36 @@ export-filter-strategy = Strategy
 export-filter-review = Review status
 export-filter-all = All
 export-filter-made-at = Made at
+
+## /export in the chat.
+export-not-allowed = Only admins and coordinators can export reports.
+export-out-of-scope = That kecamatan is outside your area.
+export-choose-period = Export the reports of which period?
+export-period-this_month = This month
+export-period-last_month = Last month
+export-period-this_year = This year
+export-choose-kecamatan = Which kecamatan?
+export-all-kecamatan = Whole regency
+export-choose-format = In which format?
+export-format-xlsx = Spreadsheet (XLSX)
+export-format-csv = CSV
+export-format-geojson = Map points (GeoJSON)
+export-format-photos = Photos (ZIP)
+export-preparing = Preparing the export…
+export-empty = No reports were sent for { $period }.
+export-no-photos = The reports of { $period } have no photos.
+export-caption = { $rows } { $rows ->
+        [one] row
+       *[other] rows
+    }, visits { $period }
+export-done = Export sent: visits { $period }.
+export-photos-progress = Packing photos: { $done } of { $total }…
+export-photos-part = Photos, visits { $period } (part { $part } of { $parts })
+export-photos-done = { $photos } photos sent in { $parts } { $parts ->
+        [one] ZIP file
+       *[other] ZIP files
+    }.{ $missing ->
+        [0] {""}
+       *[other] {" "}{ $missing } photo files were missing and are left out.
+    }
+export-span = { $start } – { $end }

@@ -1,5 +1,7 @@
 ## Ekspor (/ekspor, `dampingan export`): judul kolom, nama lembar dan lembar filter.
 
+command-export = Ekspor laporan (XLSX, CSV, GeoJSON, foto)
+
 export-col-reference = Nomor
 export-col-version = Versi
 export-col-review_status = Status tinjauan
@@ -39,3 +41,30 @@ export-filter-strategy = Strategi
 export-filter-review = Status tinjauan
 export-filter-all = Semua
 export-filter-made-at = Dibuat pada
+
+## /ekspor di obrolan.
+export-not-allowed = Hanya admin dan koordinator yang dapat mengekspor laporan.
+export-out-of-scope = Kecamatan itu di luar wilayah Anda.
+export-choose-period = Ekspor laporan periode mana?
+export-period-this_month = Bulan ini
+export-period-last_month = Bulan lalu
+export-period-this_year = Tahun ini
+export-choose-kecamatan = Kecamatan mana?
+export-all-kecamatan = Seluruh kabupaten
+export-choose-format = Dalam format apa?
+export-format-xlsx = Lembar kerja (XLSX)
+export-format-csv = CSV
+export-format-geojson = Titik peta (GeoJSON)
+export-format-photos = Foto (ZIP)
+export-preparing = Menyiapkan ekspor…
+export-empty = Tidak ada laporan terkirim untuk { $period }.
+export-no-photos = Laporan { $period } tidak memiliki foto.
+export-caption = { $rows } baris, kunjungan { $period }
+export-done = Ekspor terkirim: kunjungan { $period }.
+export-photos-progress = Mengemas foto: { $done } dari { $total }…
+export-photos-part = Foto, kunjungan { $period } (bagian { $part } dari { $parts })
+export-photos-done = { $photos } foto terkirim dalam { $parts } berkas ZIP.{ $missing ->
+        [0] {""}
+       *[other] {" "}{ $missing } berkas foto hilang dan tidak disertakan.
+    }
+export-span = { $start } – { $end }
