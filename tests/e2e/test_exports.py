@@ -7,14 +7,19 @@ The clock stands on Wednesday 25 November 2026: "this month" is November 2026.
 from __future__ import annotations
 
 import io
+import time
 import zipfile
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from handlers import exports
 from models.regions import Kecamatan
-from models.reports import ReportStatus
+from models.reports import Photo, ReportStatus
 from tests.e2e.conftest import ADMIN_ID, Harness
 from tests.e2e.factories import add_staff
 from tests.e2e.flows import answer, buttons, caught_up
@@ -133,3 +138,56 @@ async def test_staff_and_strangers_are_refused(harness: Harness) -> None:
     assert "tautan undangan" in (await answer(stranger, "/export"))["text"]
     await h.sandbox.settle()
     assert files(staff, "document") == [] and files(stranger, "document") == []
+
+
+async def test_photo_parts_are_sent_one_by_one_with_progress(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = harness
+    await world(h)
+    # Parts small enough for one photo each, and packing slow enough to show progress.
+    async with h.db() as session:
+        paths = list(await session.scalars(select(Photo.archive_path)))
+    biggest = max(h.app.photo_store.path(p).stat().st_size for p in paths)
+    monkeypatch.setattr(exports, "PART_LIMIT", biggest + 400)
+    monkeypatch.setattr(exports, "PROGRESS_EVERY", 0.05)
+    real = exports.write_photo_zips
+
+    def slow(*args: Any, progress: Callable[[int, int], None], **kwargs: Any) -> Any:
+        def tick(done: int, total: int) -> None:
+            progress(done, total)
+            time.sleep(0.3)
+
+        return real(*args, progress=tick, **kwargs)
+
+    monkeypatch.setattr(exports, "write_photo_zips", slow)
+
+    admin = h.user(ADMIN_ID, "Admin")
+    periods = await answer(admin, "/ekspor")
+    await admin.press(periods, "Bulan ini")
+    await admin.press(await caught_up(h.sandbox, admin), "Seluruh kabupaten")
+    formats = await caught_up(h.sandbox, admin)
+    await admin.press(formats, "Foto (ZIP)")
+    await admin.wait_for(lambda m: "berkas ZIP" in m.get("text", ""), timeout=20)
+    await h.sandbox.settle()
+
+    edits = [
+        r.params["text"]
+        for r in h.sandbox.calls("editMessageText")
+        if r.params.get("message_id") == formats["message_id"]
+    ]
+    assert any(text.startswith("Mengemas foto:") for text in edits), edits
+    assert edits[-1].startswith("3 foto terkirim dalam 3 berkas ZIP")
+    parts = files(admin, "document")
+    assert [p["caption"].rsplit("(", 1)[1] for p in parts] == [
+        "bagian 1 dari 3)",
+        "bagian 2 dari 3)",
+        "bagian 3 dari 3)",
+    ]
+    names: list[str] = []
+    for part in parts:
+        data = admin.download(part)
+        assert len(data) <= biggest + 400
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names += archive.namelist()
+    assert len(names) == 3 and len(set(names)) == 3
