@@ -20,6 +20,7 @@ from sqlalchemy import select
 from handlers import exports
 from models.regions import Kecamatan
 from models.reports import Photo, ReportStatus
+from services.exports import write_photo_zips
 from tests.e2e.conftest import ADMIN_ID, Harness
 from tests.e2e.factories import add_staff
 from tests.e2e.flows import answer, buttons, caught_up
@@ -151,14 +152,13 @@ async def test_photo_parts_are_sent_one_by_one_with_progress(
     biggest = max(h.app.photo_store.path(p).stat().st_size for p in paths)
     monkeypatch.setattr(exports, "PART_LIMIT", biggest + 400)
     monkeypatch.setattr(exports, "PROGRESS_EVERY", 0.05)
-    real = exports.write_photo_zips
 
     def slow(*args: Any, progress: Callable[[int, int], None], **kwargs: Any) -> Any:
         def tick(done: int, total: int) -> None:
             progress(done, total)
             time.sleep(0.3)
 
-        return real(*args, progress=tick, **kwargs)
+        return write_photo_zips(*args, progress=tick, **kwargs)
 
     monkeypatch.setattr(exports, "write_photo_zips", slow)
 
