@@ -103,33 +103,42 @@ async def on_button(update: Update, context: AppContext) -> None:
     if user.role not in ALLOWED:
         await query.answer(context.t("export-not-allowed"), show_alert=True)
         return
-    parts = query.data.removeprefix(PREFIX).split(":")
-    step, args = parts[0], parts[1:]
+    parsed = _parse(query.data)
+    if parsed is None:
+        await query.answer(context.t("stale-button"), show_alert=True)
+        return
+    step, period, kecamatan, fmt = parsed
+    if step == "p":
+        await _choose_kecamatan(update, context, user, period)
+        return
+    assert kecamatan is not None
+    if not await _in_scope(update, context, user, kecamatan):
+        return
+    if fmt is None:
+        await query.answer()
+        await query.edit_message_text(
+            context.t("export-choose-format"),
+            reply_markup=_format_keyboard(context, period, kecamatan),
+        )
+        return
+    await _export(update, context, user, period, kecamatan, fmt)
+
+
+def _parse(data: str) -> tuple[str, str, int | None, ExportFormat | None] | None:
+    """(step, period, kecamatan, format) from a button's data; None if it is not one of
+    ours (stale or forged)."""
+    step, *args = data.removeprefix(PREFIX).split(":")
+    expected = {"p": 1, "k": 2, "f": 3}.get(step)
+    if expected is None or len(args) != expected or args[0] not in PERIODS:
+        return None
     try:
-        if args[0] not in PERIODS:
-            raise ValueError(args[0])
-        if step == "p" and len(args) == 1:
-            await _choose_kecamatan(update, context, user, args[0])
-            return
-        kecamatan = int(args[1])
-        if step == "k" and len(args) == 2:
-            if not await _in_scope(update, context, user, kecamatan):
-                return
-            await query.answer()
-            await query.edit_message_text(
-                context.t("export-choose-format"),
-                reply_markup=_format_keyboard(context, args[0], kecamatan),
-            )
-            return
-        if step == "f" and len(args) == 3:
-            fmt = ExportFormat(args[2])
-            if not await _in_scope(update, context, user, kecamatan):
-                return
-            await _export(update, context, user, args[0], kecamatan, fmt)
-            return
-    except (ValueError, IndexError):
-        pass
-    await query.answer(context.t("stale-button"), show_alert=True)
+        kecamatan = int(args[1]) if expected > 1 else None
+        fmt = ExportFormat(args[2]) if expected > 2 else None
+    except ValueError:
+        return None
+    if kecamatan is not None and kecamatan < 0:
+        return None
+    return step, args[0], kecamatan, fmt
 
 
 async def _choose_kecamatan(update: Update, context: AppContext, user: User, period: str) -> None:

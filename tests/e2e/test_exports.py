@@ -122,8 +122,9 @@ async def test_kecamatan_coordinator_gets_only_their_kecamatan(harness: Harness)
     for data in (f"ex:f:this_month:{watukumpul}:xlsx", "ex:f:this_month:0:csv"):
         forged = await coordinator.press_data(formats["message_id"], data)
         assert forged is not None and "di luar wilayah" in forged["text"]
-    junk = await coordinator.press_data(formats["message_id"], "ex:f:someday:0:xlsx")
-    assert junk is not None and "tidak berlaku" in junk["text"]
+    for data in ("ex:f:someday:0:xlsx", "ex:f:this_month:x:xlsx", "ex:f:this_month:0:pdf", "ex:z"):
+        junk = await coordinator.press_data(formats["message_id"], data)
+        assert junk is not None and "tidak berlaku" in junk["text"], data
     await h.sandbox.settle()
     assert len(files(coordinator, "document")) == before
 
