@@ -28,6 +28,7 @@ from core.ratelimit import TelegramRateLimiter
 from core.settings import Settings
 from handlers import (
     access,
+    exports,
     help,
     history,
     invitations,
@@ -128,6 +129,7 @@ def _register(application: DampinganApplication) -> None:
             *schedules.handlers(),
             *summary.handlers(),
             *review.handlers(),
+            *exports.handlers(),
             *language.handlers(),
             *help.handlers(),
             *help.fallback_handlers(),

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -34,6 +35,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("kind", choices=IMPORT_KINDS)
     imp.add_argument("file", type=Path)
+    exp = sub.add_parser(
+        "export",
+        help="export the submitted reports of a period (latest versions) as XLSX, CSV, "
+        "GeoJSON, or the photos as ZIP parts (OUT is then a directory)",
+    )
+    exp.add_argument("out", type=Path, metavar="OUT")
+    exp.add_argument("--format", required=True, choices=("xlsx", "csv", "geojson", "photos"))
+    exp.add_argument("--from", dest="start", required=True, type=date.fromisoformat)
+    exp.add_argument("--to", dest="end", required=True, type=date.fromisoformat)
+    exp.add_argument("--kecamatan", metavar="CODE")
+    exp.add_argument("--agency", metavar="NAME", help="full or short name")
+    exp.add_argument("--strategy", type=int, choices=(1, 2, 3), help="1-3, in the Inpres's order")
+    exp.add_argument("--lang", default=None, help="language of the headers (default: the bot's)")
     return parser
 
 
@@ -49,6 +63,11 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(run_demo(settings))
         if args.command == "db":
             return _db(settings, args.action)
+        if args.command == "export":
+            if args.end < args.start:
+                print("dampingan: --to is before --from", file=sys.stderr)
+                return 2
+            return asyncio.run(_export(settings, args))
         if not args.file.is_file():
             print(f"dampingan: {args.file}: no such file", file=sys.stderr)
             return 1
@@ -114,6 +133,76 @@ async def _import(settings: Settings, kind: ImportKind, path: Path) -> int:
     finally:
         await engine.dispose()
     print(f"{path}: {result.summary()}")
+    return 0
+
+
+async def _export(settings: Settings, args: argparse.Namespace) -> int:
+    """`dampingan export`: one file, or the photo ZIP parts into the directory OUT."""
+    from sqlalchemy import func, or_, select
+
+    from core import clock
+    from core.i18n import Translator
+    from models.activities import Strategy
+    from models.agencies import Agency
+    from models.db import make_engine, make_sessionmaker
+    from models.exports import ExportFilter
+    from models.regions import Kecamatan
+    from services.exports import ExportFormat, load_export, render, write_photo_zips
+    from services.photos import PhotoStore
+
+    prepare_database(settings)
+    engine = make_engine(settings.database_url_or_default)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            kecamatan_id = agency_id = None
+            if args.kecamatan:
+                kecamatan_id = await session.scalar(
+                    select(Kecamatan.id).where(Kecamatan.code == args.kecamatan)
+                )
+                if kecamatan_id is None:
+                    print(f"dampingan: no kecamatan with code {args.kecamatan}", file=sys.stderr)
+                    return 1
+            if args.agency:
+                name = args.agency.strip().lower()
+                agency_id = await session.scalar(
+                    select(Agency.id).where(
+                        or_(func.lower(Agency.name) == name, func.lower(Agency.short_name) == name)
+                    )
+                )
+                if agency_id is None:
+                    print(f"dampingan: no agency named {args.agency}", file=sys.stderr)
+                    return 1
+            filters = ExportFilter(
+                args.start,
+                args.end,
+                kecamatan_id=kecamatan_id,
+                agency_id=agency_id,
+                strategy=list(Strategy)[args.strategy - 1] if args.strategy else None,
+            )
+            translator = Translator(settings.language)
+            export = await load_export(
+                session, filters, translator, args.lang or settings.language
+            )
+    finally:
+        await engine.dispose()
+
+    fmt = ExportFormat(args.format)
+    if fmt is ExportFormat.PHOTOS:
+        store = PhotoStore(settings.photos_dir, tz=settings.tz)
+        zips = await asyncio.to_thread(
+            write_photo_zips,
+            export.photos,
+            open_photo=store.path,
+            directory=args.out,
+            stem=f"foto-{args.start.isoformat()}-{args.end.isoformat()}",
+        )
+        for missing in zips.missing:
+            print(f"dampingan: photo file missing, left out: {missing}", file=sys.stderr)
+        print(f"{args.out}: {zips.photos} photos in {len(zips.parts)} ZIP parts")
+        return 0
+    content = await asyncio.to_thread(render, export, fmt, made_at=clock.now(), tz=settings.tz)
+    args.out.write_bytes(content)
+    print(f"{args.out}: {len(export.rows)} rows")
     return 0
 
 

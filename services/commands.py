@@ -32,15 +32,16 @@ COMMANDS: dict[str, dict[str, str]] = {
     "schedule": {"id": "jadwal", "en": "schedule"},
     "summary": {"id": "ringkasan", "en": "summary"},
     "review": {"id": "tinjau", "en": "review"},
+    "export": {"id": "ekspor", "en": "export"},
 }
 
 _EVERYONE = ("start", "help", "language")
 ROLE_MENUS: dict[Role, tuple[str, ...]] = {
     Role.STAFF: ("report", "history", "cancel", "pause", *_EVERYONE),
-    Role.KECAMATAN_COORDINATOR: ("review", "summary", "cancel", *_EVERYONE),
-    Role.REGENCY_COORDINATOR: ("review", "summary", "cancel", *_EVERYONE),
+    Role.KECAMATAN_COORDINATOR: ("review", "summary", "export", "cancel", *_EVERYONE),
+    Role.REGENCY_COORDINATOR: ("review", "summary", "export", "cancel", *_EVERYONE),
     # Admins may review everything too (handlers/review.py).
-    Role.ADMIN: (*_EVERYONE, "invite", "schedule", "summary", "review"),
+    Role.ADMIN: (*_EVERYONE, "invite", "schedule", "summary", "review", "export"),
 }
 # What a person who is not registered yet sees in the menu.
 GUEST_MENU = ("start", "help")
