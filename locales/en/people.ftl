@@ -1,0 +1,41 @@
+## /users: people management by admins.
+
+command-users = Manage users: role, area, active or not
+people-all = all roles
+people-filter-all = 👥 All
+people-list = <b>Users</b> ({ $role }): { $total } people, page { $page } of { $pages }. Tap a name to see their card.
+people-list-mark = { $active ->
+        [yes] ✅
+       *[no] ⛔
+    }
+people-language-id = Indonesian
+people-language-en = English
+people-card =
+    <b>{ $name }</b> (@{ $username })
+    Role: { $scope }
+    Language: { $language }
+    Status: { $active ->
+        [yes] ✅ active
+       *[no] ⛔ deactivated
+    }
+    { $invited }
+    { $last_report }
+people-card-invited = Invited by { $by }, joined { $when }
+people-card-not-invited = Registered as admin from the settings (no invitation)
+people-card-last-report = Last report: { $reference }, { $when }
+people-card-no-report = No report sent yet
+people-button-deactivate = ⛔ Deactivate
+people-button-reactivate = ✅ Reactivate
+people-button-role = 🔁 Change role
+people-confirm-deactivate = Deactivate <b>{ $name }</b>? From then on the bot refuses them and they get no reminders or digests. Their reports are kept.
+people-confirm-reactivate = Reactivate <b>{ $name }</b>?
+people-confirm-change-role = Change the role of <b>{ $name }</b> to <b>{ $scope }</b>?
+people-choose-role = New role for { $name }:
+people-choose-agency = Agency for { $name }:
+people-choose-kecamatan = Kecamatan coordinated by { $name }:
+people-done-deactivate = User deactivated.
+people-done-reactivate = User reactivated.
+people-done-role = Role changed.
+people-refused-self-deactivate = You cannot deactivate yourself.
+people-refused-own-admin = You cannot remove your own admin role.
+people-refused-last-admin = This is the last active admin: make someone else admin first.

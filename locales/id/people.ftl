@@ -1,0 +1,41 @@
+## /pengguna: people management by admins.
+
+command-users = Kelola pengguna: peran, wilayah, aktif atau tidak
+people-all = semua peran
+people-filter-all = 👥 Semua
+people-list = <b>Pengguna</b> ({ $role }): { $total } orang, halaman { $page } dari { $pages }. Ketuk nama untuk melihat kartunya.
+people-list-mark = { $active ->
+        [yes] ✅
+       *[no] ⛔
+    }
+people-language-id = Bahasa Indonesia
+people-language-en = Bahasa Inggris
+people-card =
+    <b>{ $name }</b> (@{ $username })
+    Peran: { $scope }
+    Bahasa: { $language }
+    Status: { $active ->
+        [yes] ✅ aktif
+       *[no] ⛔ nonaktif
+    }
+    { $invited }
+    { $last_report }
+people-card-invited = Diundang oleh { $by }, bergabung { $when }
+people-card-not-invited = Terdaftar sebagai admin dari pengaturan (tanpa undangan)
+people-card-last-report = Laporan terakhir: { $reference }, { $when }
+people-card-no-report = Belum pernah mengirim laporan
+people-button-deactivate = ⛔ Nonaktifkan
+people-button-reactivate = ✅ Aktifkan kembali
+people-button-role = 🔁 Ubah peran
+people-confirm-deactivate = Nonaktifkan <b>{ $name }</b>? Mulai saat itu ia ditolak oleh bot dan tidak menerima pengingat maupun ringkasan. Laporannya tetap tersimpan.
+people-confirm-reactivate = Aktifkan kembali <b>{ $name }</b>?
+people-confirm-change-role = Ubah peran <b>{ $name }</b> menjadi <b>{ $scope }</b>?
+people-choose-role = Peran baru untuk { $name }:
+people-choose-agency = Perangkat daerah untuk { $name }:
+people-choose-kecamatan = Kecamatan yang dikoordinasikan { $name }:
+people-done-deactivate = Pengguna dinonaktifkan.
+people-done-reactivate = Pengguna diaktifkan kembali.
+people-done-role = Peran diubah.
+people-refused-self-deactivate = Anda tidak dapat menonaktifkan diri sendiri.
+people-refused-own-admin = Anda tidak dapat mencabut peran admin Anda sendiri.
+people-refused-last-admin = Ini admin aktif terakhir: angkat admin lain dulu.
