@@ -28,6 +28,7 @@ from core.ratelimit import TelegramRateLimiter
 from core.settings import Settings
 from handlers import (
     access,
+    assignments,
     help,
     history,
     invitations,
@@ -127,6 +128,7 @@ def _register(application: DampinganApplication) -> None:
             *pause.handlers(),
             *invitations.handlers(),
             *people.handlers(),
+            *assignments.handlers(),
             *schedules.handlers(),
             *summary.handlers(),
             *review.handlers(),

@@ -33,6 +33,7 @@ COMMANDS: dict[str, dict[str, str]] = {
     "summary": {"id": "ringkasan", "en": "summary"},
     "review": {"id": "tinjau", "en": "review"},
     "users": {"id": "pengguna", "en": "users"},
+    "assign": {"id": "tugas", "en": "assign"},
 }
 
 _EVERYONE = ("start", "help", "language")
@@ -41,7 +42,7 @@ ROLE_MENUS: dict[Role, tuple[str, ...]] = {
     Role.KECAMATAN_COORDINATOR: ("review", "summary", "cancel", *_EVERYONE),
     Role.REGENCY_COORDINATOR: ("review", "summary", "cancel", *_EVERYONE),
     # Admins may review everything too (handlers/review.py).
-    Role.ADMIN: (*_EVERYONE, "invite", "users", "schedule", "summary", "review"),
+    Role.ADMIN: (*_EVERYONE, "invite", "users", "assign", "schedule", "summary", "review"),
 }
 # What a person who is not registered yet sees in the menu.
 GUEST_MENU = ("start", "help")

@@ -39,3 +39,23 @@ people-done-role = Role changed.
 people-refused-self-deactivate = You cannot deactivate yourself.
 people-refused-own-admin = You cannot remove your own admin role.
 people-refused-last-admin = This is the last active admin: make someone else admin first.
+
+## /assign: which villages each agency accompanies.
+
+command-assign = Set the villages each agency accompanies
+assign-choose-agency = <b>Assigned villages</b>: choose an agency (page { $page } of { $pages }):
+assign-overview =
+    <b>{ $agency }</b>: villages assigned now
+    { $lines }
+assign-overview-empty = <b>{ $agency }</b> has no village assigned.
+assign-line = • { $village } ({ $kecamatan } district)
+assign-line-ending = • { $village } ({ $kecamatan } district), until { $until }
+assign-button-end = ✖️ End { $village }
+assign-button-add = ➕ Add a village
+assign-choose-kecamatan = New village for { $agency }: choose the kecamatan.
+assign-choose-village = Villages of Kecamatan { $kecamatan } not yet assigned to { $agency }:
+assign-no-village-left = Every village of Kecamatan { $kecamatan } is already assigned to { $agency }.
+assign-confirm-add = Assign <b>{ $village }</b> ({ $kecamatan } district) to <b>{ $agency }</b> from { $date }?
+assign-confirm-end = When does <b>{ $agency }</b>'s assignment to <b>{ $village }</b> end? Its last day can still be reported.
+assign-end-t = Today ({ $date })
+assign-end-m = End of this month ({ $date })

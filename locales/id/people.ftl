@@ -39,3 +39,23 @@ people-done-role = Peran diubah.
 people-refused-self-deactivate = Anda tidak dapat menonaktifkan diri sendiri.
 people-refused-own-admin = Anda tidak dapat mencabut peran admin Anda sendiri.
 people-refused-last-admin = Ini admin aktif terakhir: angkat admin lain dulu.
+
+## /tugas: which villages each agency accompanies.
+
+command-assign = Atur desa dampingan setiap perangkat daerah
+assign-choose-agency = <b>Desa dampingan</b>: pilih perangkat daerah (halaman { $page } dari { $pages }):
+assign-overview =
+    <b>{ $agency }</b>: desa dampingan saat ini
+    { $lines }
+assign-overview-empty = <b>{ $agency }</b> belum mempunyai desa dampingan.
+assign-line = • { $village } (Kec. { $kecamatan })
+assign-line-ending = • { $village } (Kec. { $kecamatan }), sampai { $until }
+assign-button-end = ✖️ Akhiri { $village }
+assign-button-add = ➕ Tambah desa
+assign-choose-kecamatan = Desa baru untuk { $agency }: pilih kecamatan.
+assign-choose-village = Desa di Kecamatan { $kecamatan } yang belum didampingi { $agency }:
+assign-no-village-left = Semua desa di Kecamatan { $kecamatan } sudah didampingi { $agency }.
+assign-confirm-add = Tugaskan <b>{ $agency }</b> mendampingi <b>{ $village }</b> (Kec. { $kecamatan }) mulai { $date }?
+assign-confirm-end = Kapan pendampingan <b>{ $village }</b> oleh <b>{ $agency }</b> berakhir? Hari terakhirnya masih bisa dilaporkan.
+assign-end-t = Hari ini ({ $date })
+assign-end-m = Akhir bulan ini ({ $date })
