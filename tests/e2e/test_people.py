@@ -112,6 +112,9 @@ async def test_deactivated_person_is_refused_at_once_and_reminded_no_more(
 
     await staff.send_text("/lapor")
     assert DEACTIVATED in (await staff.next_message())["text"]
+    # An old button is refused too, and says why.
+    pressed = await staff.press_data(staff.last_message()["message_id"], "rv:v:1:1")
+    assert pressed is not None and DEACTIVATED in str(pressed.get("text"))
     await send_reminders(h.app, FRIDAY)
     await h.sandbox.settle()
     assert not [m for m in staff.inbox if "belum ada laporan" in str(m.get("text"))]
