@@ -4,7 +4,7 @@ and the refusals (non-admins, an admin on themself, forged buttons)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -13,7 +13,8 @@ from jobs.reminders import send_reminders
 from models.agencies import Agency
 from models.audit import AuditEntry
 from models.regions import Kecamatan
-from models.users import Role, get_user
+from models.reports import Report, ReportStatus
+from models.users import Role, User, create_invitation, get_user
 from sandbox import SandboxUser
 from sandbox.server import JSONDict
 from tests.e2e.conftest import ADMIN_ID, Harness
@@ -198,3 +199,60 @@ async def test_refusals(harness: Harness) -> None:
     assert not [
         a for a in await _actions(h) if a.startswith("user.") and a != "user.admin_from_settings"
     ]
+
+
+async def test_card_shows_who_invited_and_the_last_report(harness: Harness) -> None:
+    h = harness
+    admin = await _admin(h)
+    await add_staff(h, 2001, "Bappeda")
+    async with h.db() as session:
+        person = await get_user(session, 2001)
+        assert person is not None and person.agency_id is not None
+        invitation, _token = create_invitation(
+            session, role=Role.STAFF, created_by=ADMIN_ID, valid_for=timedelta(days=7)
+        )
+        invitation.used_by_id = person.id
+        invitation.used_at = datetime(2026, 11, 2, 1, 30, tzinfo=UTC)
+        for n, day in ((1, 20), (2, 24)):
+            session.add(
+                Report(
+                    user_id=person.id,
+                    agency_id=person.agency_id,
+                    status=ReportStatus.SUBMITTED,
+                    reference=f"LPR-2026-00000{n}",
+                    visit_date=date(2026, 11, day),
+                    submitted_at=datetime(2026, 11, day, 5, 0, tzinfo=UTC),
+                )
+            )
+        await session.commit()
+    card = await _card(h, admin, "Staff 2001")
+    assert "Diundang oleh Rina, bergabung Senin, 2 November 2026 08:30" in card["text"]
+    assert "Laporan terakhir: LPR-2026-000002, Selasa, 24 November 2026 12:00" in card["text"]
+
+
+async def test_one_admin_demotes_another(harness: Harness) -> None:
+    h = harness
+    admin = await _admin(h)
+    other = h.user(1002, "Sari")
+    async with h.db() as session:
+        session.add(User(telegram_id=1002, full_name="Sari", role=Role.ADMIN, language="id"))
+        await session.commit()
+    await other.send_text("/pengguna")
+    assert "Pengguna" in (await other.next_message())["text"]
+
+    card = await _card(h, admin, "Sari")
+    roles = await _press(h, admin, card, "🔁 Ubah peran")
+    confirm = await _press(h, admin, roles, "Koordinator kabupaten")
+    done = await _press(h, admin, confirm, "✅ Ya, lanjutkan")
+    assert "Koordinator kabupaten" in done["text"]
+    async with h.db() as session:
+        sari = await get_user(session, 1002)
+        assert sari is not None and sari.role is Role.REGENCY_COORDINATOR
+        entry = await session.scalar(
+            select(AuditEntry).where(AuditEntry.action == "user.role_changed")
+        )
+        assert entry is not None and entry.actor_telegram_id == ADMIN_ID
+        assert entry.details["before"]["role"] == "admin"
+    await other.send_text("/pengguna")
+    assert "hanya untuk admin" in (await other.next_message())["text"]
+    assert "pengguna" not in _menu(h, 1002)
