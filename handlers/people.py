@@ -207,7 +207,8 @@ async def _card_text(context: AppContext, person: User) -> Raw:
     return context.t(
         "people-card",
         name=person.full_name,
-        username=person.username or "-",
+        # Telegram usernames never read "none" (at least 5 characters).
+        username=person.username or "none",
         scope=scope_label(
             context.app.translator, context.lang, person.role, person.agency, person.kecamatan
         ),

@@ -11,7 +11,10 @@ people-list-mark = { $active ->
 people-language-id = Indonesian
 people-language-en = English
 people-card =
-    <b>{ $name }</b> (@{ $username })
+    <b>{ $name }</b>{ $username ->
+        [none] {""}
+       *[other] {" "}(@{ $username })
+    }
     Role: { $scope }
     Language: { $language }
     Status: { $active ->

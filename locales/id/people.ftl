@@ -11,7 +11,10 @@ people-list-mark = { $active ->
 people-language-id = Bahasa Indonesia
 people-language-en = Bahasa Inggris
 people-card =
-    <b>{ $name }</b> (@{ $username })
+    <b>{ $name }</b>{ $username ->
+        [none] {""}
+       *[other] {" "}(@{ $username })
+    }
     Peran: { $scope }
     Bahasa: { $language }
     Status: { $active ->

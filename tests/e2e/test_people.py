@@ -226,6 +226,7 @@ async def test_card_shows_who_invited_and_the_last_report(harness: Harness) -> N
             )
         await session.commit()
     card = await _card(h, admin, "Staff 2001")
+    assert card["text"].startswith("Staff 2001\n")  # no username: no "(@...)"
     assert "Diundang oleh Rina, bergabung Senin, 2 November 2026 08:30" in card["text"]
     assert "Laporan terakhir: LPR-2026-000002, Selasa, 24 November 2026 12:00" in card["text"]
 
@@ -235,12 +236,21 @@ async def test_one_admin_demotes_another(harness: Harness) -> None:
     admin = await _admin(h)
     other = h.user(1002, "Sari")
     async with h.db() as session:
-        session.add(User(telegram_id=1002, full_name="Sari", role=Role.ADMIN, language="id"))
+        session.add(
+            User(
+                telegram_id=1002,
+                full_name="Sari",
+                username="sari_pml",
+                role=Role.ADMIN,
+                language="id",
+            )
+        )
         await session.commit()
     await other.send_text("/pengguna")
     assert "Pengguna" in (await other.next_message())["text"]
 
     card = await _card(h, admin, "Sari")
+    assert card["text"].startswith("Sari (@sari_pml)\n")
     roles = await _press(h, admin, card, "🔁 Ubah peran")
     confirm = await _press(h, admin, roles, "Koordinator kabupaten")
     done = await _press(h, admin, confirm, "✅ Ya, lanjutkan")
