@@ -3,18 +3,21 @@ assignment, with buttons: agency → kecamatan → village.
 
 Stateless like /undang and /pengguna: the callback data carries the choice ("asg:N:4:17" =
 assign village 17 to agency 4), each press is checked again on the server, and every change
-is confirmed first and audited in the same commit. An assignment ends today or at the end
-of this month; the date is worked out on the server, never taken from the button.
+is confirmed first and audited in the same commit. An assignment ends today, at the end of
+this month (both worked out on the server), or on a typed date: the admin answers the bot's
+question as a reply, whose "🗓 #<id>" names the assignment, so nothing waits in memory; the
+typed date travels in the confirm button and is checked again there, like everything else.
 """
 
 from __future__ import annotations
 
 import calendar
 import logging
-from datetime import date
+import re
+from datetime import date, datetime
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from core.context import AppContext
 from core.i18n import Raw, long_date
@@ -22,6 +25,7 @@ from handlers.common import button_grid, keyboard
 from models import audit
 from models.agencies import (
     Agency,
+    Assignment,
     assign_village,
     current_assignments,
     get_agency,
@@ -37,6 +41,37 @@ PREFIX = "asg:"
 AGENCIES_PER_PAGE = 10
 # When an assignment ends: "t" today, "m" the last day of this month.
 END_CHOICES = ("t", "m")
+# The question for a typed date starts with this, in every language (see assign-ask-date).
+_ASKED = re.compile(r"^🗓 #(\d+)\b")
+_DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d")
+MAX_DATE_TEXT = 40
+
+
+class _AnswersDateQuestion(filters.MessageFilter):
+    """A text replying to the bot's question for an assignment's end date."""
+
+    def filter(self, message: Message) -> bool:
+        asked = message.reply_to_message
+        return bool(
+            asked is not None
+            and asked.from_user is not None
+            and asked.from_user.is_bot
+            and asked.text is not None
+            and _ASKED.match(asked.text)
+        )
+
+
+def parse_end_date(text: str) -> date | None:
+    """ "31-12-2026", "31/12/2026", "31.12.2026" or "2026-12-31"; None if none of those."""
+    cleaned = text.strip()
+    if len(cleaned) > MAX_DATE_TEXT:
+        return None
+    for pattern in _DATE_FORMATS:
+        try:
+            return datetime.strptime(cleaned, pattern).date()
+        except ValueError:
+            continue
+    return None
 
 
 def _button(context: AppContext, key: str, data: str, **args: object) -> InlineKeyboardButton:
@@ -167,6 +202,7 @@ async def _dispatch(update: Update, context: AppContext, parts: list[str]) -> No
                 ]
                 for choice in END_CHOICES
             ]
+            rows.append([_button(context, "assign-end-typed", f"T:{assignment.id}")])
             await _edit(
                 update,
                 context.t(
@@ -178,6 +214,26 @@ async def _dispatch(update: Update, context: AppContext, parts: list[str]) -> No
             )
         case ["E", assignment_id, choice]:
             await _end(update, context, assignment_id, _end_date(today, choice), today)
+        case ["T", assignment_id]:
+            assignment = await _running(context, assignment_id, today, today)
+            query = update.callback_query
+            assert query is not None and query.message is not None
+            await query.answer()
+            await query.get_bot().send_message(
+                query.message.chat.id,
+                context.t(
+                    "assign-ask-date",
+                    id=assignment.id,
+                    agency=assignment.agency.label,
+                    village=assignment.village.name,
+                ),
+                reply_markup=ForceReply(
+                    input_field_placeholder=context.t("assign-date-placeholder")
+                ),
+            )
+        case ["X", assignment_id, typed]:
+            ends_on = datetime.strptime(typed, "%Y%m%d").date()
+            await _end(update, context, assignment_id, ends_on, today)
         case _:
             raise ValueError(parts)
 
@@ -250,19 +306,73 @@ async def _add(
     await _edit(update, *await _overview(context, agency))
 
 
+async def _running(
+    context: AppContext, assignment_id: str | int, ends_on: date, today: date
+) -> Assignment:
+    """A running assignment that may end on `ends_on`: not in the past, not before it
+    started. Anything else (forged, stale) raises LookupError."""
+    assignment = await get_assignment(context.session, int(assignment_id))
+    if (
+        assignment is None
+        or ends_on < today
+        or (assignment.ends_on is not None and assignment.ends_on < today)
+        or (assignment.starts_on is not None and assignment.starts_on > ends_on)
+    ):
+        raise LookupError(assignment_id)
+    return assignment
+
+
+async def on_date_reply(update: Update, context: AppContext) -> None:
+    """The typed end date: read, checked, then confirmed with a button (nothing changes yet)."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    assert message.reply_to_message is not None and message.reply_to_message.text is not None
+    if context.user is None or not context.user.is_admin:
+        await message.reply_text(context.t("access-admin-only"))
+        return
+    asked = _ASKED.match(message.reply_to_message.text)
+    assert asked is not None
+    today = context.today()
+    ends_on = parse_end_date(message.text)
+    if ends_on is None:
+        # The question stays open: another reply to it is read the same way.
+        await message.reply_text(context.t("assign-bad-date"))
+        return
+    try:
+        assignment = await _running(context, asked.group(1), ends_on, today)
+    except LookupError:
+        await message.reply_text(
+            context.t("assign-date-out-of-range", today=long_date(today, context.lang))
+        )
+        return
+    await message.reply_text(
+        context.t(
+            "assign-confirm-end-on",
+            agency=assignment.agency.label,
+            village=assignment.village.name,
+            date=long_date(ends_on, context.lang),
+        ),
+        reply_markup=keyboard(
+            [
+                [
+                    _button(
+                        context,
+                        "button-confirm",
+                        f"X:{assignment.id}:{ends_on.strftime('%Y%m%d')}",
+                    )
+                ]
+            ],
+            _button(context, "button-back", f"a:{assignment.agency_id}"),
+        ),
+    )
+
+
 async def _end(
     update: Update, context: AppContext, assignment_id: str, ends_on: date, today: date
 ) -> None:
     me = context.user
     assert me is not None
-    assignment = await get_assignment(context.session, int(assignment_id))
-    # Only a running assignment can end, and not before it started.
-    if (
-        assignment is None
-        or (assignment.ends_on is not None and assignment.ends_on < today)
-        or (assignment.starts_on is not None and assignment.starts_on > ends_on)
-    ):
-        raise LookupError(assignment_id)
+    assignment = await _running(context, assignment_id, ends_on, today)
     assignment.ends_on = ends_on
     audit.record(
         context.session,
@@ -282,4 +392,8 @@ def handlers() -> list[BaseHandler[Update, AppContext, None]]:
     return [
         CommandHandler(aliases("assign"), start),
         CallbackQueryHandler(on_button, pattern=f"^{PREFIX}"),
+        MessageHandler(
+            filters.TEXT & ~filters.COMMAND & filters.REPLY & _AnswersDateQuestion(),
+            on_date_reply,
+        ),
     ]

@@ -74,7 +74,35 @@ async def test_assign_and_end_a_village(harness: Harness, clock: Clock) -> None:
     clock.advance(timedelta(days=1))
     assert "Majalangu" not in await _form_villages(h, staff)
 
+    # A typed date, answered as a reply to the bot's question; bad answers keep it open.
+    overview = await answer(admin, "/tugas")
+    overview = await _press(h, admin, overview, "Bappeda")
+    asked = await _press(h, admin, overview, "✖️ Akhiri Pagergunung")
+    await admin.press(asked["message_id"], "📅 Tanggal lain (ketik)")
+    question = await admin.next_message()
+    assert question["text"].startswith("🗓 #") and "Pagergunung" in question["text"]
+    assert question["reply_markup"]["force_reply"] is True
+    await admin.send_text("besok lusa", reply_to=question["message_id"])
+    assert "tidak terbaca" in (await admin.next_message())["text"]
+    await admin.send_text("01-01-2020", reply_to=question["message_id"])
+    assert "tidak bisa dipakai" in (await admin.next_message())["text"]
+    await admin.send_text("31-12-2026", reply_to=question["message_id"])
+    confirm = await admin.next_message()
+    assert (
+        "Akhiri pendampingan Pagergunung oleh Bappeda pada Kamis, 31 Desember 2026?"
+        in (confirm["text"])
+    )
+    done = await _press(h, admin, confirm, "✅ Ya, lanjutkan")
+    assert "Pagergunung (Kec. Ulujami), sampai Kamis, 31 Desember 2026" in done["text"]
+
     async with h.db() as session:
+        pagergunung = await session.scalar(
+            select(Assignment)
+            .join(Village)
+            .join(Agency)
+            .where(Village.name == "Pagergunung", Agency.short_name == "Bappeda")
+        )
+        assert pagergunung is not None and str(pagergunung.ends_on) == "2026-12-31"
         beji = await session.scalar(
             select(Assignment)
             .join(Village)
@@ -116,7 +144,9 @@ async def test_refusals(harness: Harness) -> None:
     menu = await answer(admin, "/tugas")
     mid = menu["message_id"]
     for forged in (
-        f"asg:E:{majalangu.id}:1999-01-01",  # the date is never taken from a button
+        f"asg:E:{majalangu.id}:1999-01-01",  # only "t" (today) or "m" (end of month)
+        f"asg:X:{majalangu.id}:20200101",  # a typed date is checked again: not in the past
+        f"asg:X:{majalangu.id}:notadate",
         "asg:E:999999:t",
         f"asg:N:{bappeda.id}:999999",
         "asg:N:999999:1",
