@@ -28,12 +28,14 @@ from core.ratelimit import TelegramRateLimiter
 from core.settings import Settings
 from handlers import (
     access,
+    assignments,
     exports,
     help,
     history,
     invitations,
     language,
     pause,
+    people,
     registration,
     report,
     review,
@@ -126,6 +128,8 @@ def _register(application: DampinganApplication) -> None:
             *history.handlers(),
             *pause.handlers(),
             *invitations.handlers(),
+            *people.handlers(),
+            *assignments.handlers(),
             *schedules.handlers(),
             *summary.handlers(),
             *review.handlers(),

@@ -79,9 +79,9 @@ async def gate(update: Update, context: AppContext) -> None:
 
     key = "access-deactivated" if user is not None else "access-not-registered"
     if update.callback_query is not None:
-        await update.callback_query.answer(
-            context.t("access-not-registered-short"), show_alert=True
-        )
+        # A deactivated person is told so on a button too, not that they never registered.
+        short = "access-deactivated" if user is not None else "access-not-registered-short"
+        await update.callback_query.answer(context.t(short), show_alert=True)
     elif update.effective_message is not None:
         await update.effective_message.reply_text(context.t(key, name=tg_user.first_name))
     raise ApplicationHandlerStop

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, or_, select
+from sqlalchemy import ColumnElement, ForeignKey, String, UniqueConstraint, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -78,3 +78,61 @@ async def active_villages(session: AsyncSession, agency_id: int, on: date) -> Se
         .distinct()
     )
     return (await session.scalars(stmt)).unique().all()
+
+
+# -- assignments managed from Telegram (/tugas) ---------------------------------------------
+
+
+def _open_on(on: date) -> list[ColumnElement[bool]]:
+    return [
+        or_(Assignment.starts_on.is_(None), Assignment.starts_on <= on),
+        or_(Assignment.ends_on.is_(None), Assignment.ends_on >= on),
+    ]
+
+
+async def current_assignments(
+    session: AsyncSession, agency_id: int, on: date
+) -> Sequence[Assignment]:
+    """An agency's assignments running on a day, in kecamatan and village order."""
+    stmt = (
+        select(Assignment)
+        .join(Village, Assignment.village_id == Village.id)
+        .where(Assignment.agency_id == agency_id, *_open_on(on))
+        .order_by(Village.kecamatan_id, Village.name)
+    )
+    return (await session.scalars(stmt)).unique().all()
+
+
+async def get_assignment(session: AsyncSession, assignment_id: int) -> Assignment | None:
+    return await session.get(Assignment, assignment_id)
+
+
+async def villages_to_assign(
+    session: AsyncSession, agency_id: int, kecamatan_id: int, on: date
+) -> Sequence[Village]:
+    """A kecamatan's villages the agency is not assigned to on a day, in name order."""
+    running = select(Assignment.village_id).where(Assignment.agency_id == agency_id, *_open_on(on))
+    stmt = (
+        select(Village)
+        .where(Village.kecamatan_id == kecamatan_id, Village.id.not_in(running))
+        .order_by(Village.name)
+    )
+    return (await session.scalars(stmt)).unique().all()
+
+
+async def assign_village(
+    session: AsyncSession, agency_id: int, village_id: int, on: date
+) -> Assignment:
+    """Assigns a village from `on`. One row per agency and village (a unique constraint), so
+    an ended assignment is opened again rather than added twice."""
+    assignment = await session.scalar(
+        select(Assignment).where(
+            Assignment.agency_id == agency_id, Assignment.village_id == village_id
+        )
+    )
+    if assignment is None:
+        assignment = Assignment(agency_id=agency_id, village_id=village_id)
+        session.add(assignment)
+    assignment.starts_on = on
+    assignment.ends_on = None
+    return assignment

@@ -222,3 +222,59 @@ async def coordinators(session: AsyncSession) -> Sequence[User]:
         .order_by(User.id)
     )
     return (await session.scalars(stmt)).all()
+
+
+# -- people management ----------------------------------------------------------------------
+
+
+async def page_of_people(
+    session: AsyncSession, *, role: Role | None, offset: int, limit: int
+) -> tuple[Sequence[User], int]:
+    """Everyone (active or not) of a role, or of every role, in name order, and how many."""
+    from sqlalchemy import func
+
+    where = [] if role is None else [User.role == role]
+    total = await session.scalar(select(func.count(User.id)).where(*where)) or 0
+    stmt = select(User).where(*where).order_by(User.full_name, User.id).offset(offset).limit(limit)
+    return (await session.scalars(stmt)).all(), total
+
+
+async def get_person(session: AsyncSession, user_id: int) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def invitation_used_by(session: AsyncSession, user_id: int) -> Invitation | None:
+    """The invitation a person joined with (None for admins from the settings)."""
+    return await session.scalar(select(Invitation).where(Invitation.used_by_id == user_id))
+
+
+async def last_report_of(session: AsyncSession, user_id: int) -> tuple[str, datetime] | None:
+    """Reference and sending time of a person's latest submitted report."""
+    from models.reports import Report, ReportStatus
+
+    row = (
+        await session.execute(
+            select(Report.reference, Report.submitted_at)
+            .where(
+                Report.user_id == user_id,
+                Report.status == ReportStatus.SUBMITTED,
+                Report.submitted_at.is_not(None),
+            )
+            .order_by(Report.submitted_at.desc(), Report.id.desc())
+            .limit(1)
+        )
+    ).first()
+    if row is None or row[1] is None:
+        return None
+    return row[0] or "", row[1]
+
+
+async def active_admin_count(session: AsyncSession) -> int:
+    from sqlalchemy import func
+
+    return (
+        await session.scalar(
+            select(func.count(User.id)).where(User.active, User.role == Role.ADMIN)
+        )
+        or 0
+    )

@@ -33,6 +33,8 @@ COMMANDS: dict[str, dict[str, str]] = {
     "summary": {"id": "ringkasan", "en": "summary"},
     "review": {"id": "tinjau", "en": "review"},
     "export": {"id": "ekspor", "en": "export"},
+    "users": {"id": "pengguna", "en": "users"},
+    "assign": {"id": "tugas", "en": "assign"},
 }
 
 _EVERYONE = ("start", "help", "language")
@@ -41,7 +43,16 @@ ROLE_MENUS: dict[Role, tuple[str, ...]] = {
     Role.KECAMATAN_COORDINATOR: ("review", "summary", "export", "cancel", *_EVERYONE),
     Role.REGENCY_COORDINATOR: ("review", "summary", "export", "cancel", *_EVERYONE),
     # Admins may review everything too (handlers/review.py).
-    Role.ADMIN: (*_EVERYONE, "invite", "schedule", "summary", "review", "export"),
+    Role.ADMIN: (
+        *_EVERYONE,
+        "invite",
+        "users",
+        "assign",
+        "schedule",
+        "summary",
+        "review",
+        "export",
+    ),
 }
 # What a person who is not registered yet sees in the menu.
 GUEST_MENU = ("start", "help")

@@ -189,6 +189,8 @@ async def test_language_switch_changes_replies_and_menu(harness: Harness) -> Non
         "help",
         "language",
         "invite",
+        "users",
+        "assign",
         "schedule",
         "summary",
         "review",
