@@ -40,6 +40,7 @@ from handlers import (
     summary,
 )
 from handlers.errors import on_error
+from jobs import backup as backup_job
 from jobs import maintenance, menus, outbox, review_notices, schedule
 from models import updates
 from models.db import UPDATES_IN_FLIGHT, make_engine, make_sessionmaker
@@ -149,6 +150,7 @@ async def _post_init(application: DampinganApplication) -> None:
     if application.settings.scheduled_jobs:
         await schedule.install(application)
         review_notices.schedule(application)
+        backup_job.schedule(application)
     _LOG.info("Dampingan started as @%s", application.bot.username)
 
 

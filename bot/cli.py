@@ -34,6 +34,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("kind", choices=IMPORT_KINDS)
     imp.add_argument("file", type=Path)
+    bak = sub.add_parser("backup", help="write a consistent backup (database, photos) to DIR")
+    bak.add_argument("dir", type=Path)
+    res = sub.add_parser(
+        "restore", help="restore a backup from DIR into an empty data folder and database"
+    )
+    res.add_argument("dir", type=Path)
     return parser
 
 
@@ -49,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(run_demo(settings))
         if args.command == "db":
             return _db(settings, args.action)
+        if args.command in ("backup", "restore"):
+            return _backup(settings, args.command, args.dir)
         if not args.file.is_file():
             print(f"dampingan: {args.file}: no such file", file=sys.stderr)
             return 1
@@ -114,6 +122,23 @@ async def _import(settings: Settings, kind: ImportKind, path: Path) -> int:
     finally:
         await engine.dispose()
     print(f"{path}: {result.summary()}")
+    return 0
+
+
+def _backup(settings: Settings, action: str, folder: Path) -> int:
+    from core.clock import now
+    from services.backup import BackupError, restore, take_backup
+
+    try:
+        if action == "backup":
+            manifest = take_backup(settings, folder, now())
+            print(f"{folder}: backup written ({len(manifest.files)} files, see manifest.json)")
+        else:
+            manifest = restore(settings, folder)
+            print(f"{folder}: restored ({len(manifest.files)} files checked against the manifest)")
+    except BackupError as exc:
+        print(f"dampingan {action}: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
