@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -24,7 +27,7 @@ from models.db import make_engine, make_sessionmaker
 from models.reports import Photo, Report, ReportActivity, ReportStatus
 from models.users import Role, User
 from services import backup
-from tests.conftest import PG_SERVER_URL, TEST_NOW, _pg_admin
+from tests.conftest import PG_SERVER_URL, REPO, TEST_NOW, _pg_admin
 
 # Reports committed before the backup starts: the copy must hold at least these.
 BEFORE = 8
@@ -257,3 +260,44 @@ async def test_retention_keeps_the_newest_backups(
     assert names[0] == "20261125-100000"  # the regency's time, sortable
     kept = sorted(p.name for p in directory.iterdir())
     assert kept == [*names[-3:], "by-hand"]
+
+
+def _cli(tmp_path: Path, data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DAMPINGAN_", "TELEGRAM_"))}
+    env.update(DAMPINGAN_DATA_DIR=str(data_dir), PYTHONPATH=str(REPO))
+    env.pop("DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_cli_backs_up_and_restores(tmp_path: Path) -> None:
+    data, restored, folder = tmp_path / "data", tmp_path / "restored", tmp_path / "b1"
+    imported = _cli(tmp_path, data, "import", "regions", str(REPO / "demo" / "regions.csv"))
+    assert imported.returncode == 0, imported.stderr
+    (data / "photos" / "r1").mkdir(parents=True)
+    (data / "photos" / "r1" / "a.jpg").write_bytes(b"photo")
+
+    done = _cli(tmp_path, data, "backup", str(folder))
+    assert done.returncode == 0, done.stderr
+    assert "backup written (2 files" in done.stdout
+    again = _cli(tmp_path, data, "backup", str(folder))
+    assert again.returncode == 1 and "already exists" in again.stderr
+
+    refused = _cli(tmp_path, data, "restore", str(folder))
+    assert refused.returncode == 1 and "not empty" in refused.stderr
+
+    back = _cli(tmp_path, restored, "restore", str(folder))
+    assert back.returncode == 0, back.stderr
+    assert (restored / "photos" / "r1" / "a.jpg").read_bytes() == b"photo"
+    conn = sqlite3.connect(restored / "dampingan.sqlite3")
+    try:
+        (villages,) = conn.execute("SELECT count(*) FROM village").fetchone()
+    finally:
+        conn.close()
+    assert villages > 0
