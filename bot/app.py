@@ -39,6 +39,7 @@ from handlers import (
     schedules,
     summary,
 )
+from handlers import audit as audit_handlers
 from handlers.errors import on_error
 from jobs import backup as backup_job
 from jobs import maintenance, menus, outbox, review_notices, schedule
@@ -129,6 +130,7 @@ def _register(application: DampinganApplication) -> None:
             *schedules.handlers(),
             *summary.handlers(),
             *review.handlers(),
+            *audit_handlers.handlers(),
             *language.handlers(),
             *help.handlers(),
             *help.fallback_handlers(),
