@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -40,6 +41,12 @@ def _parser() -> argparse.ArgumentParser:
         "restore", help="restore a backup from DIR into an empty data folder and database"
     )
     res.add_argument("dir", type=Path)
+    aud = sub.add_parser("audit", help="print the audit log (admin and review actions)")
+    aud.add_argument(
+        "--since",
+        type=date.fromisoformat,
+        help="first day to print (YYYY-MM-DD, in the regency's time zone); default: all",
+    )
     return parser
 
 
@@ -55,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(run_demo(settings))
         if args.command == "db":
             return _db(settings, args.action)
+        if args.command == "audit":
+            return asyncio.run(_audit(settings, args.since))
         if args.command in ("backup", "restore"):
             return _backup(settings, args.command, args.dir)
         if not args.file.is_file():
@@ -122,6 +131,30 @@ async def _import(settings: Settings, kind: ImportKind, path: Path) -> int:
     finally:
         await engine.dispose()
     print(f"{path}: {result.summary()}")
+    return 0
+
+
+async def _audit(settings: Settings, since: date | None) -> int:
+    from models import audit
+    from models.db import make_engine, make_sessionmaker
+
+    prepare_database(settings)
+    # The start of that day in the regency; without --since, from the first entry.
+    start = datetime.combine(since or date(1970, 1, 1), datetime.min.time(), tzinfo=settings.tz)
+    engine = make_engine(settings.database_url_or_default)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            entries = await audit.since(session, start)
+            actors = {e.actor_telegram_id for e in entries if e.actor_telegram_id is not None}
+            names = await audit.actor_names(session, actors)
+    finally:
+        await engine.dispose()
+    for entry in entries:
+        actor = entry.actor_telegram_id
+        who = "system" if actor is None else f"{names.get(actor, '?')} ({actor})"
+        when = entry.at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+        details = audit.describe(entry.details, limit=1000) or "-"
+        print(f"{when} | {who} | {entry.action} | {entry.target or '-'} | {details}")
     return 0
 
 

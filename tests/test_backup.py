@@ -1,4 +1,5 @@
-"""Backups taken while reports are written, their manifest, restore and retention."""
+"""Backups taken while reports are written, their manifest, restore and retention; the
+`dampingan backup`, `restore` and `audit` commands."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from bot.demo import load_demo_data
 from core.clock import Clock
 from core.settings import Settings
 from models.agencies import Agency
+from models.audit import AuditEntry
 from models.db import make_engine, make_sessionmaker
 from models.reports import Photo, Report, ReportActivity, ReportStatus
 from models.users import Role, User
@@ -301,3 +303,36 @@ def test_the_cli_backs_up_and_restores(tmp_path: Path) -> None:
     finally:
         conn.close()
     assert villages > 0
+
+
+async def test_the_cli_prints_the_audit_log_since_a_day(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert _cli(tmp_path, data, "db", "upgrade").returncode == 0
+    engine = make_engine(f"sqlite:///{data / 'dampingan.sqlite3'}")
+    try:
+        async with make_sessionmaker(engine)() as session:
+            session.add(User(telegram_id=1001, full_name="Rina", role=Role.ADMIN, language="id"))
+            session.add_all(
+                [
+                    AuditEntry(
+                        at=TEST_NOW, actor_telegram_id=1001, action="test.first", target="t1"
+                    ),
+                    AuditEntry(
+                        at=TEST_NOW + timedelta(days=2),
+                        actor_telegram_id=None,
+                        action="test.second",
+                        details={"b": 2, "a": "x"},
+                    ),
+                ]
+            )
+            await session.commit()
+    finally:
+        await engine.dispose()
+    everything = _cli(tmp_path, data, "audit")
+    assert everything.returncode == 0, everything.stderr
+    assert "2026-11-25 10:00 | Rina (1001) | test.first | t1 | -" in everything.stdout
+    assert "2026-11-27 10:00 | system | test.second | - | a=x, b=2" in everything.stdout
+    later = _cli(tmp_path, data, "audit", "--since", "2026-11-26")
+    assert "test.second" in later.stdout and "test.first" not in later.stdout
+    bad = _cli(tmp_path, data, "audit", "--since", "yesterday")
+    assert bad.returncode == 2 and "--since" in bad.stderr
