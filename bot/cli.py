@@ -169,7 +169,8 @@ def _backup(settings: Settings, action: str, folder: Path) -> int:
         else:
             manifest = restore(settings, folder)
             print(f"{folder}: restored ({len(manifest.files)} files checked against the manifest)")
-    except BackupError as exc:
+    except (BackupError, OSError) as exc:
+        # OSError: a folder that cannot be created or read (permissions, a full disk).
         print(f"dampingan {action}: {exc}", file=sys.stderr)
         return 1
     return 0

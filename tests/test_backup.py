@@ -290,6 +290,8 @@ def test_the_cli_backs_up_and_restores(tmp_path: Path) -> None:
     assert "backup written (2 files" in done.stdout
     again = _cli(tmp_path, data, "backup", str(folder))
     assert again.returncode == 1 and "already exists" in again.stderr
+    unwritable = _cli(tmp_path, data, "backup", str(folder / "manifest.json" / "b2"))
+    assert unwritable.returncode == 1 and "Traceback" not in unwritable.stderr
 
     refused = _cli(tmp_path, data, "restore", str(folder))
     assert refused.returncode == 1 and "not empty" in refused.stderr
