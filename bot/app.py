@@ -40,6 +40,7 @@ from handlers import (
     summary,
 )
 from handlers import audit as audit_handlers
+from handlers import imports as import_handlers
 from handlers.errors import on_error
 from jobs import backup as backup_job
 from jobs import maintenance, menus, outbox, review_notices, schedule
@@ -131,6 +132,7 @@ def _register(application: DampinganApplication) -> None:
             *summary.handlers(),
             *review.handlers(),
             *audit_handlers.handlers(),
+            *import_handlers.handlers(),
             *language.handlers(),
             *help.handlers(),
             *help.fallback_handlers(),

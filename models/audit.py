@@ -101,3 +101,25 @@ def describe(details: dict[str, Any], limit: int = 160) -> str:
     """The details as `key=value, ...`, cut to `limit` characters."""
     text = ", ".join(f"{key}={value}" for key, value in sorted(details.items()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# /impor keeps the received file between its two steps as an audit entry of this action.
+FILE_RECEIVED = "import.file_received"
+IMPORTED = "import.telegram"
+
+
+async def received_file(session: AsyncSession, entry_id: int, actor: int) -> AuditEntry | None:
+    """The file `actor` sent for an import (entry `entry_id`), if it is theirs."""
+    entry = await session.get(AuditEntry, entry_id)
+    if entry is None or entry.action != FILE_RECEIVED or entry.actor_telegram_id != actor:
+        return None
+    return entry
+
+
+async def file_imported(session: AsyncSession, entry_id: int) -> bool:
+    """Whether the received file `entry_id` was imported already (its import's entry names
+    it as "#<id> <file name>")."""
+    stmt = select(AuditEntry.id).where(
+        AuditEntry.action == IMPORTED, AuditEntry.target.like(f"#{entry_id} %")
+    )
+    return (await session.scalar(stmt.limit(1))) is not None

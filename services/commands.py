@@ -33,6 +33,7 @@ COMMANDS: dict[str, dict[str, str]] = {
     "summary": {"id": "ringkasan", "en": "summary"},
     "review": {"id": "tinjau", "en": "review"},
     "audit": {"id": "audit", "en": "audit"},
+    "import": {"id": "impor", "en": "import"},
 }
 
 _EVERYONE = ("start", "help", "language")
@@ -41,7 +42,7 @@ ROLE_MENUS: dict[Role, tuple[str, ...]] = {
     Role.KECAMATAN_COORDINATOR: ("review", "summary", "cancel", *_EVERYONE),
     Role.REGENCY_COORDINATOR: ("review", "summary", "cancel", *_EVERYONE),
     # Admins may review everything too (handlers/review.py).
-    Role.ADMIN: (*_EVERYONE, "invite", "schedule", "summary", "review", "audit"),
+    Role.ADMIN: (*_EVERYONE, "invite", "schedule", "summary", "review", "audit", "import"),
 }
 # What a person who is not registered yet sees in the menu.
 GUEST_MENU = ("start", "help")
