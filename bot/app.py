@@ -42,7 +42,10 @@ from handlers import (
     schedules,
     summary,
 )
+from handlers import audit as audit_handlers
+from handlers import imports as import_handlers
 from handlers.errors import on_error
+from jobs import backup as backup_job
 from jobs import maintenance, menus, outbox, review_notices, schedule
 from models import updates
 from models.db import UPDATES_IN_FLIGHT, make_engine, make_sessionmaker
@@ -134,6 +137,8 @@ def _register(application: DampinganApplication) -> None:
             *summary.handlers(),
             *review.handlers(),
             *exports.handlers(),
+            *audit_handlers.handlers(),
+            *import_handlers.handlers(),
             *language.handlers(),
             *help.handlers(),
             *help.fallback_handlers(),
@@ -155,6 +160,7 @@ async def _post_init(application: DampinganApplication) -> None:
     if application.settings.scheduled_jobs:
         await schedule.install(application)
         review_notices.schedule(application)
+        backup_job.schedule(application)
     _LOG.info("Dampingan started as @%s", application.bot.username)
 
 

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -48,6 +48,18 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--agency", metavar="NAME", help="full or short name")
     exp.add_argument("--strategy", type=int, choices=(1, 2, 3), help="1-3, in the Inpres's order")
     exp.add_argument("--lang", default=None, help="language of the headers (default: the bot's)")
+    bak = sub.add_parser("backup", help="write a consistent backup (database, photos) to DIR")
+    bak.add_argument("dir", type=Path)
+    res = sub.add_parser(
+        "restore", help="restore a backup from DIR into an empty data folder and database"
+    )
+    res.add_argument("dir", type=Path)
+    aud = sub.add_parser("audit", help="print the audit log (admin and review actions)")
+    aud.add_argument(
+        "--since",
+        type=date.fromisoformat,
+        help="first day to print (YYYY-MM-DD, in the regency's time zone); default: all",
+    )
     return parser
 
 
@@ -68,6 +80,10 @@ def main(argv: list[str] | None = None) -> int:
                 print("dampingan: --to is before --from", file=sys.stderr)
                 return 2
             return asyncio.run(_export(settings, args))
+        if args.command == "audit":
+            return asyncio.run(_audit(settings, args.since))
+        if args.command in ("backup", "restore"):
+            return _backup(settings, args.command, args.dir)
         if not args.file.is_file():
             print(f"dampingan: {args.file}: no such file", file=sys.stderr)
             return 1
@@ -203,6 +219,48 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
     content = await asyncio.to_thread(render, export, fmt, made_at=clock.now(), tz=settings.tz)
     args.out.write_bytes(content)
     print(f"{args.out}: {len(export.rows)} rows")
+    return 0
+
+
+async def _audit(settings: Settings, since: date | None) -> int:
+    from models import audit
+    from models.db import make_engine, make_sessionmaker
+
+    prepare_database(settings)
+    # The start of that day in the regency; without --since, from the first entry.
+    start = datetime.combine(since or date(1970, 1, 1), datetime.min.time(), tzinfo=settings.tz)
+    engine = make_engine(settings.database_url_or_default)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            entries = await audit.since(session, start)
+            actors = {e.actor_telegram_id for e in entries if e.actor_telegram_id is not None}
+            names = await audit.actor_names(session, actors)
+    finally:
+        await engine.dispose()
+    for entry in entries:
+        actor = entry.actor_telegram_id
+        who = "system" if actor is None else f"{names.get(actor, '?')} ({actor})"
+        when = entry.at.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M")
+        details = audit.describe(entry.details, limit=1000) or "-"
+        print(f"{when} | {who} | {entry.action} | {entry.target or '-'} | {details}")
+    return 0
+
+
+def _backup(settings: Settings, action: str, folder: Path) -> int:
+    from core.clock import now
+    from services.backup import BackupError, restore, take_backup
+
+    try:
+        if action == "backup":
+            manifest = take_backup(settings, folder, now())
+            print(f"{folder}: backup written ({len(manifest.files)} files, see manifest.json)")
+        else:
+            manifest = restore(settings, folder)
+            print(f"{folder}: restored ({len(manifest.files)} files checked against the manifest)")
+    except (BackupError, OSError) as exc:
+        # OSError: a folder that cannot be created or read (permissions, a full disk).
+        print(f"dampingan {action}: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     # A visit's location (or a photo's EXIF position) farther than this from the village's
     # centre is flagged for the coordinators (never refused).
     max_distance_km: float = Field(default=3, gt=0, le=100, alias="DAMPINGAN_MAX_DISTANCE_KM")
+    # Where the nightly backup goes (jobs/backup.py); unset: no nightly backup.
+    backup_dir: Path | None = Field(default=None, alias="DAMPINGAN_BACKUP_DIR")
+    # How many nightly backups are kept (the newest).
+    backup_keep: int = Field(default=7, ge=1, le=365, alias="DAMPINGAN_BACKUP_KEEP")
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -35,6 +35,8 @@ COMMANDS: dict[str, dict[str, str]] = {
     "export": {"id": "ekspor", "en": "export"},
     "users": {"id": "pengguna", "en": "users"},
     "assign": {"id": "tugas", "en": "assign"},
+    "audit": {"id": "audit", "en": "audit"},
+    "import": {"id": "impor", "en": "import"},
 }
 
 _EVERYONE = ("start", "help", "language")
@@ -52,6 +54,8 @@ ROLE_MENUS: dict[Role, tuple[str, ...]] = {
         "summary",
         "review",
         "export",
+        "audit",
+        "import",
     ),
 }
 # What a person who is not registered yet sees in the menu.

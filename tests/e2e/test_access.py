@@ -195,6 +195,8 @@ async def test_language_switch_changes_replies_and_menu(harness: Harness) -> Non
         "summary",
         "review",
         "export",
+        "audit",
+        "import",
     ]
     async with harness.db() as session:
         user = await get_user(session, ADMIN_ID)
