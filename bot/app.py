@@ -28,6 +28,7 @@ from core.ratelimit import TelegramRateLimiter
 from core.settings import Settings
 from handlers import (
     access,
+    broadcast,
     help,
     history,
     invitations,
@@ -40,7 +41,7 @@ from handlers import (
     summary,
 )
 from handlers.errors import on_error
-from jobs import maintenance, menus, outbox, review_notices, schedule
+from jobs import broadcasts, maintenance, menus, outbox, review_notices, schedule
 from models import updates
 from models.db import UPDATES_IN_FLIGHT, make_engine, make_sessionmaker
 from services.photos import PhotoStore
@@ -105,9 +106,12 @@ def build_application(settings: Settings) -> DampinganApplication:
 
 
 def _register(application: DampinganApplication) -> None:
-    # Group -3: the gate sees every update first and stops people who are not registered,
+    # Group -4: the gate sees every update first and stops people who are not registered,
     # so no feature below has to check registration itself.
-    application.add_handlers(access.handlers(), group=-3)
+    application.add_handlers(access.handlers(), group=-4)
+    # Group -3: an admin's open broadcast draft is read (its step decides what a typed
+    # message or photo is). A group of its own: one handler per group runs.
+    application.add_handlers(broadcast.loaders(), group=-3)
     # Group -2: a reviewer's open comment step is read (a typed message is the comment only
     # while one was asked for). A group of its own: one handler per group runs.
     application.add_handlers(review.loaders(), group=-2)
@@ -128,6 +132,7 @@ def _register(application: DampinganApplication) -> None:
             *schedules.handlers(),
             *summary.handlers(),
             *review.handlers(),
+            *broadcast.handlers(),
             *language.handlers(),
             *help.handlers(),
             *help.fallback_handlers(),
@@ -149,6 +154,8 @@ async def _post_init(application: DampinganApplication) -> None:
     if application.settings.scheduled_jobs:
         await schedule.install(application)
         review_notices.schedule(application)
+    # A broadcast the last run did not finish goes on (its job died with that run).
+    application.job_queue.run_once(broadcasts.resume, when=1, name="broadcast.resume")
     _LOG.info("Dampingan started as @%s", application.bot.username)
 
 

@@ -32,6 +32,7 @@ COMMANDS: dict[str, dict[str, str]] = {
     "schedule": {"id": "jadwal", "en": "schedule"},
     "summary": {"id": "ringkasan", "en": "summary"},
     "review": {"id": "tinjau", "en": "review"},
+    "broadcast": {"id": "siaran", "en": "broadcast"},
 }
 
 _EVERYONE = ("start", "help", "language")
@@ -40,7 +41,7 @@ ROLE_MENUS: dict[Role, tuple[str, ...]] = {
     Role.KECAMATAN_COORDINATOR: ("review", "summary", "cancel", *_EVERYONE),
     Role.REGENCY_COORDINATOR: ("review", "summary", "cancel", *_EVERYONE),
     # Admins may review everything too (handlers/review.py).
-    Role.ADMIN: (*_EVERYONE, "invite", "schedule", "summary", "review"),
+    Role.ADMIN: (*_EVERYONE, "invite", "schedule", "summary", "review", "broadcast"),
 }
 # What a person who is not registered yet sees in the menu.
 GUEST_MENU = ("start", "help")
