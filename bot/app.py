@@ -44,6 +44,7 @@ from handlers.errors import on_error
 from jobs import broadcasts, maintenance, menus, outbox, review_notices, schedule
 from models import updates
 from models.db import UPDATES_IN_FLIGHT, make_engine, make_sessionmaker
+from services import broadcast as broadcast_sending
 from services.photos import PhotoStore
 
 _LOG = logging.getLogger(__name__)
@@ -188,6 +189,8 @@ async def stop_polling(application: DampinganApplication) -> None:
     poller: Poller | None = application.bot_data.pop(_POLLER_KEY, None)
     if poller is not None:
         await poller.stop()
+    # A broadcast being sent stops now rather than holding the stop until everyone has it.
+    await broadcast_sending.stop_sending(application)
     if application.running:
         await application.stop()
     if poller is not None:

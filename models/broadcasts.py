@@ -163,4 +163,4 @@ async def tally(session: AsyncSession, broadcast: Broadcast) -> dict[DeliverySta
         .where(Delivery.kind == KIND, Delivery.period == period(broadcast))
         .group_by(Delivery.status)
     )
-    return {status: count for status, count in rows.tuples()}
+    return {status: count for status, count in rows.all()}

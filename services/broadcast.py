@@ -34,6 +34,7 @@ from services.delivery import Deliverer, Part
 
 _LOG = logging.getLogger(__name__)
 JOB_PREFIX = "broadcast."
+_RUNNING = "broadcast.running"
 
 
 def start(application: DampinganApplication, broadcast_id: int) -> None:
@@ -57,7 +58,23 @@ async def resume(application: DampinganApplication) -> None:
 async def _run(context: AppContext) -> None:
     """Job: one broadcast's fan-out."""
     assert context.job is not None and isinstance(context.job.data, int)
-    await send(context.app, context.job.data)
+    running: set[asyncio.Task[None]] = context.app.bot_data.setdefault(_RUNNING, set())
+    task = asyncio.ensure_future(send(context.app, context.job.data))
+    running.add(task)
+    try:
+        await task
+    finally:
+        running.discard(task)
+
+
+async def stop_sending(application: DampinganApplication) -> None:
+    """Cancels broadcasts being sent, before the application stops: PTB's stop would wait
+    for the job until everyone has it (minutes for thousands of people). Parts in flight
+    are still recorded (services/delivery.py); the next start resumes the rest."""
+    running: set[asyncio.Task[None]] = application.bot_data.get(_RUNNING, set())
+    for task in list(running):
+        task.cancel()
+    await asyncio.gather(*running, return_exceptions=True)
 
 
 async def send(application: DampinganApplication, broadcast_id: int) -> None:
