@@ -156,6 +156,20 @@ async def pending_recipients(session: AsyncSession, broadcast: Broadcast) -> Seq
     return (await session.scalars(stmt)).all()
 
 
+async def held_until(
+    session: AsyncSession, broadcast: Broadcast, now: datetime
+) -> datetime | None:
+    """When the last lease another sender holds on a waiting row ends (None: no lease)."""
+    return await session.scalar(
+        select(func.max(Delivery.claimed_until)).where(
+            Delivery.kind == KIND,
+            Delivery.period == period(broadcast),
+            Delivery.status == DeliveryStatus.PENDING,
+            Delivery.claimed_until > now,
+        )
+    )
+
+
 async def tally(session: AsyncSession, broadcast: Broadcast) -> dict[DeliveryStatus, int]:
     """How many deliveries are in each status."""
     rows = await session.execute(

@@ -17,10 +17,12 @@ from sqlalchemy import update
 
 from core.context import AppContext, DampinganApplication
 from models import audit
+from models.base import utcnow
 from models.broadcasts import (
     KIND,
     Broadcast,
     BroadcastStatus,
+    held_until,
     pending_recipients,
     period,
     sending,
@@ -30,19 +32,19 @@ from models.deliveries import DeliveryStatus
 from models.outbox import add as queue_message
 from models.users import User
 from services import outbox
-from services.delivery import Deliverer, Part
+from services.delivery import Deliverer, Outcome, Part
 
 _LOG = logging.getLogger(__name__)
 JOB_PREFIX = "broadcast."
 _RUNNING = "broadcast.running"
 
 
-def start(application: DampinganApplication, broadcast_id: int) -> None:
+def start(application: DampinganApplication, broadcast_id: int, when: float = 0) -> None:
     """Sends the broadcast in the background (the admin's update is not held up). A job,
     not a bare task: stopping the bot cancels it, and the next start resumes it."""
     assert application.job_queue is not None
     application.job_queue.run_once(
-        _run, when=0, data=broadcast_id, name=f"{JOB_PREFIX}{broadcast_id}"
+        _run, when=when, data=broadcast_id, name=f"{JOB_PREFIX}{broadcast_id}"
     )
 
 
@@ -63,6 +65,9 @@ async def _run(context: AppContext) -> None:
     running.add(task)
     try:
         await task
+    except asyncio.CancelledError:
+        # Stopped by `stop_sending`: not an error, the next start resumes it.
+        _LOG.info("broadcast %s stopped mid-way", context.job.data)
     finally:
         running.discard(task)
 
@@ -96,9 +101,9 @@ async def send(application: DampinganApplication, broadcast_id: int) -> None:
 
     result = await Deliverer(application).fan_out(KIND, period(broadcast), users, build)
     _LOG.info(
-        "broadcast %s: %s",
+        "broadcast %s: %d sent, %d already, %d blocked, %d failed",
         broadcast_id,
-        {o: result.count(o) for o in set(result.outcomes.values())},
+        *(result.count(o) for o in Outcome),
     )
     await _finish(application, broadcast_id)
 
@@ -112,20 +117,28 @@ async def _part(application: DampinganApplication, broadcast: Broadcast) -> Part
 
 
 async def _finish(application: DampinganApplication, broadcast_id: int) -> None:
-    """Marks the broadcast done and queues the admin's report, once."""
+    """Marks the broadcast done and queues the admin's report, once; or, while another
+    sender still holds some rows (a second process, or one that died on another machine),
+    comes back when its leases end: those rows may still be sent."""
     async with application.scope() as scope:
         session = scope.session
+        broadcast = await session.get(Broadcast, broadcast_id)
+        assert broadcast is not None
+        now = utcnow()
+        held = await held_until(session, broadcast, now)
+        if held is not None:
+            await session.rollback()
+            start(application, broadcast_id, when=(held - now).total_seconds() + 1)
+            return
         done = await session.execute(
             update(Broadcast)
             .where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.SENDING)
-            .values(status=BroadcastStatus.DONE, finished_at=application.clock.now())
+            .values(status=BroadcastStatus.DONE, finished_at=now)
             .execution_options(synchronize_session=False)
         )
         if getattr(done, "rowcount", 0) != 1:
             await session.rollback()
             return  # another run finished it
-        broadcast = await session.get(Broadcast, broadcast_id)
-        assert broadcast is not None
         counts = await tally(session, broadcast)
         sent = counts.get(DeliveryStatus.SENT, 0)
         blocked = counts.get(DeliveryStatus.BLOCKED, 0)

@@ -29,8 +29,8 @@ async def people(h: Harness) -> None:
     """Staff of two agencies, coordinators of two kecamatan and of the regency, and a
     deactivated staff member; all have started the bot."""
     async with h.db() as session:
-        agencies = {a.name: a.id for a in await session.scalars(select(Agency))}
-        agencies |= {a.short_name: a.id for a in await session.scalars(select(Agency))}
+        agencies = {str(a.name): a.id for a in await session.scalars(select(Agency))}
+        agencies |= {str(a.short_name): a.id for a in await session.scalars(select(Agency))}
         kecamatan = {k.code: k.id for k in await session.scalars(select(Kecamatan))}
         rows = [
             (2001, Role.STAFF, agencies["Bappeda"], None, True),
