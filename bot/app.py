@@ -29,6 +29,7 @@ from core.settings import Settings
 from handlers import (
     access,
     assignments,
+    broadcast,
     exports,
     help,
     history,
@@ -46,9 +47,10 @@ from handlers import audit as audit_handlers
 from handlers import imports as import_handlers
 from handlers.errors import on_error
 from jobs import backup as backup_job
-from jobs import maintenance, menus, outbox, review_notices, schedule
+from jobs import broadcasts, maintenance, menus, outbox, review_notices, schedule
 from models import updates
 from models.db import UPDATES_IN_FLIGHT, make_engine, make_sessionmaker
+from services import broadcast as broadcast_sending
 from services.photos import PhotoStore
 
 _LOG = logging.getLogger(__name__)
@@ -111,9 +113,12 @@ def build_application(settings: Settings) -> DampinganApplication:
 
 
 def _register(application: DampinganApplication) -> None:
-    # Group -3: the gate sees every update first and stops people who are not registered,
+    # Group -4: the gate sees every update first and stops people who are not registered,
     # so no feature below has to check registration itself.
-    application.add_handlers(access.handlers(), group=-3)
+    application.add_handlers(access.handlers(), group=-4)
+    # Group -3: an admin's open broadcast draft is read (its step decides what a typed
+    # message or photo is). A group of its own: one handler per group runs.
+    application.add_handlers(broadcast.loaders(), group=-3)
     # Group -2: a reviewer's open comment step is read (a typed message is the comment only
     # while one was asked for). A group of its own: one handler per group runs.
     application.add_handlers(review.loaders(), group=-2)
@@ -139,6 +144,7 @@ def _register(application: DampinganApplication) -> None:
             *exports.handlers(),
             *audit_handlers.handlers(),
             *import_handlers.handlers(),
+            *broadcast.handlers(),
             *language.handlers(),
             *help.handlers(),
             *help.fallback_handlers(),
@@ -161,6 +167,8 @@ async def _post_init(application: DampinganApplication) -> None:
         await schedule.install(application)
         review_notices.schedule(application)
         backup_job.schedule(application)
+    # A broadcast the last run did not finish goes on (its job died with that run).
+    application.job_queue.run_once(broadcasts.resume, when=1, name="broadcast.resume")
     _LOG.info("Dampingan started as @%s", application.bot.username)
 
 
@@ -193,6 +201,8 @@ async def stop_polling(application: DampinganApplication) -> None:
     poller: Poller | None = application.bot_data.pop(_POLLER_KEY, None)
     if poller is not None:
         await poller.stop()
+    # A broadcast being sent stops now rather than holding the stop until everyone has it.
+    await broadcast_sending.stop_sending(application)
     if application.running:
         await application.stop()
     if poller is not None:

@@ -4,6 +4,7 @@ from models.activities import ActivityType, Strategy
 from models.agencies import Agency, Assignment
 from models.audit import AuditEntry
 from models.base import Base
+from models.broadcasts import Broadcast, BroadcastStatus
 from models.deliveries import Delivery, DeliveryStatus
 from models.outbox import OutboxMessage
 from models.regions import Kecamatan, Village, VillageKind
@@ -26,6 +27,8 @@ __all__ = [
     "Assignment",
     "AuditEntry",
     "Base",
+    "Broadcast",
+    "BroadcastStatus",
     "Delivery",
     "DeliveryStatus",
     "InboxUpdate",

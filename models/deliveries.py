@@ -102,6 +102,18 @@ async def claim(
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
+async def release(session: AsyncSession, delivery_id: int, owner: str) -> None:
+    """Ends `owner`'s lease on a row it did not finish, and commits: the next sender may
+    take it at once."""
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.claimed_by == owner)
+        .values(claimed_by=None, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+
+
 async def delivered_users(session: AsyncSession, kind: str, period: str) -> set[int]:
     """Users who already have everything of this period (or cannot be reached)."""
     rows = await session.scalars(

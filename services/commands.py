@@ -37,6 +37,7 @@ COMMANDS: dict[str, dict[str, str]] = {
     "assign": {"id": "tugas", "en": "assign"},
     "audit": {"id": "audit", "en": "audit"},
     "import": {"id": "impor", "en": "import"},
+    "broadcast": {"id": "siaran", "en": "broadcast"},
 }
 
 _EVERYONE = ("start", "help", "language")
@@ -56,6 +57,7 @@ ROLE_MENUS: dict[Role, tuple[str, ...]] = {
         "export",
         "audit",
         "import",
+        "broadcast",
     ),
 }
 # What a person who is not registered yet sees in the menu.

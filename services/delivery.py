@@ -27,7 +27,7 @@ from core.context import DampinganApplication
 from core.lease import holder, is_gone
 from models.base import utcnow
 from models.db import DELIVERIES_IN_FLIGHT
-from models.deliveries import Delivery, DeliveryStatus, claim, row_for
+from models.deliveries import Delivery, DeliveryStatus, claim, release, row_for
 from models.users import User
 
 _LOG = logging.getLogger(__name__)
@@ -95,7 +95,18 @@ class Deliverer:
                     outcome = Outcome.FAILED
                 result.outcomes[user.telegram_id] = outcome
 
-        await asyncio.gather(*(one(user) for user in users))
+        tasks = [asyncio.ensure_future(one(user)) for user in users]
+        try:
+            await asyncio.gather(*tasks)
+        except asyncio.CancelledError:
+            # A cancelled gather ends with its first cancelled child (one still waiting for
+            # a slot) while the others are still sending. Wait for those: the stop is over
+            # only when every part in flight is recorded and every claim released, so the
+            # next run (in this process, after a restart) can take the rows at once.
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
         return result
 
     async def deliver(self, kind: str, period: str, user: User, build: PartsBuilder) -> Outcome:
@@ -109,18 +120,19 @@ class Deliverer:
                 return Outcome.ALREADY
             gone = delivery.claimed_by if is_gone(delivery.claimed_by) else None
             claimed = await claim(session, delivery, self.owner, utcnow(), LEASE, take_over=gone)
-            # Commit the claim (and end the read transaction): no connection is held while
-            # waiting for Telegram, and the other sender sees the lease.
-            await _settled(session.commit())
-            if not claimed:
-                return Outcome.ALREADY
             try:
+                # Commit the claim (and end the read transaction): no connection is held
+                # while waiting for Telegram, and the other sender sees the lease.
+                await _settled(session.commit())
+                if not claimed:
+                    return Outcome.ALREADY
                 return await self._send_rest(session, delivery, kind, period, user, build)
             except asyncio.CancelledError:
-                # Stopping: free the row for the next run at once, not when the lease ends.
-                delivery.claimed_by = delivery.claimed_until = None
-                with contextlib.suppress(Exception):
-                    await _settled(session.commit())
+                # Stopping: free the row for the next run at once, not when the lease ends
+                # (also when the stop came right after the claim was committed).
+                if claimed:
+                    with contextlib.suppress(Exception):
+                        await _settled(release(session, delivery.id, self.owner))
                 raise
 
     async def _send_rest(

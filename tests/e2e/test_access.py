@@ -197,6 +197,7 @@ async def test_language_switch_changes_replies_and_menu(harness: Harness) -> Non
         "export",
         "audit",
         "import",
+        "broadcast",
     ]
     async with harness.db() as session:
         user = await get_user(session, ADMIN_ID)
