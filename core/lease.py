@@ -21,10 +21,24 @@ def holder(run: bool = False) -> str:
     return f"{name}:{uuid.uuid4().hex[:8]}" if run else name
 
 
+# Runs of this process that were stopped (see `end_run`).
+_ENDED_RUNS: set[str] = set()
+
+
+def end_run(owner: str) -> None:
+    """Declares a run's holder gone: the run was stopped and waited for, so a lease it still
+    holds (a claim a cancellation caught between its commit and its release) is left over,
+    exactly like the lease of a process that died, and the next run takes it over at once."""
+    _ENDED_RUNS.add(owner)
+
+
 def is_gone(owner: str | None) -> bool:
-    """Whether `owner` (from `holder`) was a process on this machine that no longer runs."""
+    """Whether `owner` (from `holder`) was a process on this machine that no longer runs, or
+    a run of this process that was stopped."""
     if not owner:
         return False
+    if owner in _ENDED_RUNS:
+        return True
     host, _, rest = owner.partition(":")
     pid_text = rest.split(":", 1)[0]
     if host != socket.gethostname() or not pid_text.isdigit():

@@ -24,7 +24,7 @@ from telegram import Bot, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from core.context import DampinganApplication
-from core.lease import holder, is_gone
+from core.lease import end_run, holder, is_gone
 from models.base import utcnow
 from models.db import DELIVERIES_IN_FLIGHT
 from models.deliveries import Delivery, DeliveryStatus, claim, release, row_for
@@ -106,6 +106,8 @@ class Deliverer:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            # This run is over: whatever it still holds is for the next run to take.
+            end_run(self.owner)
             raise
         return result
 

@@ -6,7 +6,7 @@ import socket
 import subprocess
 import sys
 
-from core.lease import holder, is_gone
+from core.lease import end_run, holder, is_gone
 
 
 def test_a_finished_process_on_this_machine_is_gone() -> None:
@@ -29,3 +29,11 @@ def test_this_process_other_machines_and_nonsense_are_not_gone() -> None:
     assert not is_gone("")
     assert not is_gone(f"{socket.gethostname()}:not-a-pid")
     assert holder(run=True) != holder(run=True)  # two runs never share their leases
+
+
+def test_a_stopped_run_of_this_process_is_gone_and_only_that_run() -> None:
+    stopped, running = holder(run=True), holder(run=True)
+    end_run(stopped)
+    assert is_gone(stopped)
+    assert not is_gone(running)
+    assert not is_gone(holder())
