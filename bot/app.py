@@ -47,7 +47,7 @@ from handlers import audit as audit_handlers
 from handlers import imports as import_handlers
 from handlers.errors import on_error
 from jobs import backup as backup_job
-from jobs import broadcasts, maintenance, menus, outbox, review_notices, schedule
+from jobs import maintenance, menus, outbox, review_notices, schedule
 from models import updates
 from models.db import UPDATES_IN_FLIGHT, make_engine, make_sessionmaker
 from services import broadcast as broadcast_sending
@@ -167,8 +167,9 @@ async def _post_init(application: DampinganApplication) -> None:
         await schedule.install(application)
         review_notices.schedule(application)
         backup_job.schedule(application)
-    # A broadcast the last run did not finish goes on (its job died with that run).
-    application.job_queue.run_once(broadcasts.resume, when=1, name="broadcast.resume")
+    # A broadcast the last run did not finish goes on (its job died with that run). Looked
+    # up here, before the first update, not in a job that would run among them.
+    await broadcast_sending.resume(application)
     _LOG.info("Dampingan started as @%s", application.bot.username)
 
 
