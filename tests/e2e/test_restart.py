@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,8 @@ from bot.demo import load_demo_data
 from models.outbox import OutboxMessage
 from models.reports import Report, ReportStatus
 from sandbox import Sandbox
-from tests.conftest import REPO
+from services.photos import TEMPORARY_MIN_AGE, PhotoStore
+from tests.conftest import JAKARTA, REPO
 from tests.e2e.conftest import TOKEN, Database, Harness
 from tests.e2e.factories import add_staff, draft_activities, jpeg, photo_count
 from tests.e2e.flows import (
@@ -260,8 +262,15 @@ async def test_killed_right_after_an_album_every_photo_is_kept_once(
     await sandbox.settle()
     async with database.db() as session:
         assert await photo_count(session) == 4
-    # Nothing half-written is left in the photo folder.
+    # A write the kill cut short may have left its temporary file: the restarted bot leaves
+    # it until it is ten minutes old (it might be another process's write in progress), then
+    # sweeps it. Nothing half-written stays, and no photo file is touched.
+    store = PhotoStore(bot.data_dir / "photos", tz=JAKARTA)
+    later = datetime.now(UTC) + TEMPORARY_MIN_AGE + timedelta(minutes=1)
+    kept = sorted(p for p in (bot.data_dir / "photos").rglob("*") if p.suffix == ".jpg")
+    store.sweep_temporary(now=later)
     assert not list((bot.data_dir / "photos").rglob("*.tmp"))
+    assert sorted(p for p in (bot.data_dir / "photos").rglob("*") if p.suffix == ".jpg") == kept
 
 
 async def test_killed_before_the_next_question_went_out_asks_it_again(
