@@ -21,7 +21,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 
 from core.context import AppContext
 from core.i18n import Raw, long_date
-from handlers.common import button_grid, keyboard
+from handlers.common import admin_only, button_grid, keyboard
 from models import audit
 from models.agencies import (
     Agency,
@@ -78,22 +78,18 @@ def _button(context: AppContext, key: str, data: str, **args: object) -> InlineK
     return InlineKeyboardButton(context.t(key, **args), callback_data=f"{PREFIX}{data}")
 
 
+@admin_only
 async def start(update: Update, context: AppContext) -> None:
     message = update.effective_message
     assert message is not None
-    if context.user is None or not context.user.is_admin:
-        await message.reply_text(context.t("access-admin-only"))
-        return
     text, markup = await _agencies(context, 0)
     await message.reply_text(text, reply_markup=markup)
 
 
+@admin_only
 async def on_button(update: Update, context: AppContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
-    if context.user is None or not context.user.is_admin:
-        await query.answer(context.t("access-admin-only-alert"), show_alert=True)
-        return
     parts = query.data.removeprefix(PREFIX).split(":")
     try:
         await _dispatch(update, context, parts)
@@ -322,14 +318,12 @@ async def _running(
     return assignment
 
 
+@admin_only
 async def on_date_reply(update: Update, context: AppContext) -> None:
     """The typed end date: read, checked, then confirmed with a button (nothing changes yet)."""
     message = update.effective_message
     assert message is not None and message.text is not None
     assert message.reply_to_message is not None and message.reply_to_message.text is not None
-    if context.user is None or not context.user.is_admin:
-        await message.reply_text(context.t("access-admin-only"))
-        return
     asked = _ASKED.match(message.reply_to_message.text)
     assert asked is not None
     today = context.today()

@@ -12,7 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from core.context import AppContext
-from handlers.common import button_grid
+from handlers.common import admin_only, button_grid
 from models import audit
 from services.commands import aliases
 
@@ -86,24 +86,20 @@ async def _page(
     return f"{header}\n\n{body}", InlineKeyboardMarkup(rows)
 
 
+@admin_only
 async def show_audit(update: Update, context: AppContext) -> None:
     """The newest page of the audit log, everyone's actions."""
     message = update.effective_message
     assert message is not None
-    if context.user is None or not context.user.is_admin:
-        await message.reply_text(context.t("access-admin-only"))
-        return
     text, keyboard = await _page(context, 0, None)
     await message.reply_text(text, reply_markup=keyboard)
 
 
+@admin_only
 async def on_button(update: Update, context: AppContext) -> None:
     """Pages, the list of recent actors, and the filter by one of them."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    if context.user is None or not context.user.is_admin:
-        await query.answer(context.t("access-admin-only-alert"), show_alert=True)
-        return
     parts = query.data.removeprefix(PREFIX).split(":")
     try:
         match parts:

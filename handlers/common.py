@@ -1,15 +1,39 @@
-"""Small pieces several handler modules share: role labels and keyboard building."""
+"""Small pieces several handler modules share: the admins-only guard, role labels and
+keyboard building."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from core.context import AppContext
 from core.i18n import Raw, Translator
 from models.agencies import Agency
 from models.regions import Kecamatan
 from models.users import Role
+
+Handler = Callable[[Update, AppContext], Coroutine[Any, Any, None]]
+
+
+def admin_only(handler: Handler) -> Handler:
+    """Runs `handler` for admins only; anyone else is told so (an alert on a button) and
+    nothing else happens. Checked on every update: a button's data can be forged."""
+
+    @functools.wraps(handler)
+    async def guarded(update: Update, context: AppContext) -> None:
+        if context.user is not None and context.user.is_admin:
+            await handler(update, context)
+        elif update.callback_query is not None:
+            await update.callback_query.answer(
+                context.t("access-admin-only-alert"), show_alert=True
+            )
+        elif update.effective_message is not None:
+            await update.effective_message.reply_text(context.t("access-admin-only"))
+
+    return guarded
 
 
 def scope_label(

@@ -17,7 +17,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from core.context import AppContext
-from handlers.common import button_grid
+from handlers.common import admin_only, button_grid
 from models import audit
 from services.commands import aliases
 from services.imports import ImportError_, ImportKind, ImportRejected, ImportResult, import_file
@@ -32,27 +32,20 @@ SHOWN_ERRORS = 20
 DOCUMENT = filters.Document.FileExtension("csv") | filters.Document.FileExtension("xlsx")
 
 
-def _is_admin(context: AppContext) -> bool:
-    return context.user is not None and context.user.is_admin
-
-
+@admin_only
 async def show_instructions(update: Update, context: AppContext) -> None:
     message = update.effective_message
     assert message is not None
-    if not _is_admin(context):
-        await message.reply_text(context.t("access-admin-only"))
-        return
     await message.reply_text(context.t("import-send-file"))
 
 
+@admin_only
 async def on_document(update: Update, context: AppContext) -> None:
     """Keeps the file's id and asks what it holds."""
     message = update.effective_message
     assert message is not None and message.document is not None
     admin = context.user
-    if admin is None or not admin.is_admin:
-        await message.reply_text(context.t("access-admin-only"))
-        return
+    assert admin is not None
     document = message.document
     if (document.file_size or 0) > MAX_MB * 1024 * 1024:
         await message.reply_text(context.t("import-too-big", max=MAX_MB))
@@ -79,14 +72,13 @@ async def on_document(update: Update, context: AppContext) -> None:
     )
 
 
+@admin_only
 async def on_kind(update: Update, context: AppContext) -> None:
     """Downloads the file and imports it as the chosen kind."""
     query = update.callback_query
     assert query is not None and query.data is not None
     admin = context.user
-    if admin is None or not admin.is_admin:
-        await query.answer(context.t("access-admin-only-alert"), show_alert=True)
-        return
+    assert admin is not None
     try:
         raw_id, kind = query.data.removeprefix(PREFIX).split(":")
         if kind not in KINDS:

@@ -18,7 +18,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from core.context import AppContext
 from core.i18n import long_date
-from handlers.common import button_grid, keyboard, scope_label
+from handlers.common import admin_only, button_grid, keyboard, scope_label
 from models import audit
 from models.agencies import get_agency, list_agencies
 from models.regions import get_kecamatan, list_kecamatan
@@ -39,23 +39,19 @@ def _role_menu(context: AppContext) -> InlineKeyboardMarkup:
     return keyboard(rows, _button(context, "button-cancel", "x"))
 
 
+@admin_only
 async def start_invitation(update: Update, context: AppContext) -> None:
     """Asks an admin which role the new person will have."""
     message = update.effective_message
     assert message is not None
-    if context.user is None or not context.user.is_admin:
-        await message.reply_text(context.t("access-admin-only"))
-        return
     await message.reply_text(context.t("invite-choose-role"), reply_markup=_role_menu(context))
 
 
+@admin_only
 async def on_button(update: Update, context: AppContext) -> None:
     """Walks the admin through role and scope, then creates the invitation."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    if context.user is None or not context.user.is_admin:
-        await query.answer(context.t("access-admin-only-alert"), show_alert=True)
-        return
     parts = query.data.removeprefix(PREFIX).split(":")
     try:
         await _dispatch(update, context, parts)

@@ -16,7 +16,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from core.context import AppContext
 from core.i18n import Raw, date_time
-from handlers.common import button_grid, keyboard, scope_label
+from handlers.common import admin_only, button_grid, keyboard, scope_label
 from models import audit
 from models.agencies import get_agency, list_agencies
 from models.regions import get_kecamatan, list_kecamatan
@@ -42,22 +42,18 @@ def _button(context: AppContext, key: str, data: str, **args: object) -> InlineK
     return InlineKeyboardButton(context.t(key, **args), callback_data=f"{PREFIX}{data}")
 
 
+@admin_only
 async def start(update: Update, context: AppContext) -> None:
     message = update.effective_message
     assert message is not None
-    if context.user is None or not context.user.is_admin:
-        await message.reply_text(context.t("access-admin-only"))
-        return
     text, markup = await _list(context, None, 0)
     await message.reply_text(text, reply_markup=markup)
 
 
+@admin_only
 async def on_button(update: Update, context: AppContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
-    if context.user is None or not context.user.is_admin:
-        await query.answer(context.t("access-admin-only-alert"), show_alert=True)
-        return
     parts = query.data.removeprefix(PREFIX).split(":")
     try:
         await _dispatch(update, context, parts)

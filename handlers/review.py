@@ -49,7 +49,7 @@ from core.context import AppContext, current_scope
 from core.geo import haversine_km
 from core.i18n import Raw, long_date, number
 from handlers.conversation import StoredConversation
-from handlers.report.views import activity_name
+from handlers.report.views import activity_texts
 from models import reviews
 from models.activities import activity_names
 from models.agencies import Agency
@@ -71,7 +71,6 @@ COMMENT_MIN, COMMENT_MAX = 5, 1_000
 ALBUM_MAX = 10
 # The author's button that opens the report for correction (handled by the report form).
 FIX_PREFIX = "rp:fix:"
-DESCRIPTION_CHARS = 400
 
 # Buttons: verify, needs correction, next, location, originals (all "rv:<x>:<id>:<version>").
 VERIFY, CORRECT, NEXT, LOCATION, ORIGINALS = "v", "c", "n", "l", "o"
@@ -126,26 +125,7 @@ async def card_text(context: AppContext, report: Report, left: int) -> Raw:
     lang = context.lang
     session = context.session
     catalogue = await activity_names(session, lang)
-    several = len(report.activities) > 1
-    activities = []
-    for index, activity in enumerate(report.activities):
-        description = activity.description or "—"
-        if len(description) > DESCRIPTION_CHARS:
-            description = description[: DESCRIPTION_CHARS - 1] + "…"
-        activities.append(
-            context.t(
-                "report-summary-activity",
-                n=index + 1 if several else "",
-                strategy=context.t(f"strategy-{activity.strategy}") if activity.strategy else "—",
-                activity=activity_name(context, activity, catalogue),
-                households=number(activity.households, lang)
-                if activity.households is not None
-                else "—",
-                people=number(activity.people, lang) if activity.people is not None else "—",
-                description=description,
-                photos=len(activity.photos),
-            )
-        )
+    activities = activity_texts(context, report, catalogue)
     village = report.village
     agency = await session.get(Agency, report.agency_id)
     author = await session.get(User, report.user_id)

@@ -13,7 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from core.context import AppContext
-from handlers.common import button_grid
+from handlers.common import admin_only, button_grid
 from models import audit
 from models.schedules import ScheduleKind, get_schedule, set_schedule
 from services.commands import aliases
@@ -51,25 +51,22 @@ async def _overview(context: AppContext) -> tuple[str, InlineKeyboardMarkup]:
     return text, keyboard
 
 
+@admin_only
 async def show_schedule(update: Update, context: AppContext) -> None:
     """Shows both schedules, with a button to change each."""
     message = update.effective_message
     assert message is not None
-    if context.user is None or not context.user.is_admin:
-        await message.reply_text(context.t("access-admin-only"))
-        return
     text, keyboard = await _overview(context)
     await message.reply_text(text, reply_markup=keyboard)
 
 
+@admin_only
 async def on_button(update: Update, context: AppContext) -> None:
     """Walks the admin through day and time, then stores and applies the schedule."""
     query = update.callback_query
     admin = context.user
     assert query is not None and query.data is not None
-    if admin is None or not admin.is_admin:
-        await query.answer(context.t("access-admin-only-alert"), show_alert=True)
-        return
+    assert admin is not None
     parts = query.data.removeprefix(PREFIX).split(":")
     try:
         kind = ScheduleKind(parts[1])

@@ -197,24 +197,17 @@ def edit_keyboard(context: AppContext, report: Report, village_count: int) -> In
     return InlineKeyboardMarkup(rows)
 
 
-def summary_text(
-    context: AppContext,
-    report: Report,
-    *,
-    catalogue: dict[str, str],
-    header_key: str = "report-summary",
-    **header_args: object,
-) -> Raw:
-    """Everything on one screen, in the person's language; user text is escaped.
-    `header_args` are further arguments of the header's message."""
+def activity_texts(context: AppContext, report: Report, catalogue: dict[str, str]) -> list[Raw]:
+    """Each activity of the report as the summary (and the review card) shows it, long
+    descriptions cut so that five activities fit one message."""
     lang = context.lang
-    parts = []
     several = len(report.contents) > 1
+    texts = []
     for index, activity in enumerate(report.contents):
         description = activity.description or "—"
         if len(description) > SUMMARY_DESCRIPTION_CHARS:
             description = description[: SUMMARY_DESCRIPTION_CHARS - 1] + "…"
-        parts.append(
+        texts.append(
             context.t(
                 "report-summary-activity",
                 n=index + 1 if several else "",
@@ -228,6 +221,21 @@ def summary_text(
                 photos=len(activity.photos),
             )
         )
+    return texts
+
+
+def summary_text(
+    context: AppContext,
+    report: Report,
+    *,
+    catalogue: dict[str, str],
+    header_key: str = "report-summary",
+    **header_args: object,
+) -> Raw:
+    """Everything on one screen, in the person's language; user text is escaped.
+    `header_args` are further arguments of the header's message."""
+    lang = context.lang
+    parts = activity_texts(context, report, catalogue)
     if report.latitude is not None and report.longitude is not None:
         location = context.t(
             "report-summary-location",
