@@ -225,8 +225,9 @@ async def test_300_recipients_with_flood_limits_and_a_restart_get_it_once(
         return sum(len(h.sandbox.user(t).inbox) for t in crowd)
 
     # Polls the sandbox's record: it has no event for "n messages sent".
-    while delivered() < 60:  # noqa: ASYNC110
-        await asyncio.sleep(0.01)
+    async with asyncio.timeout(60):
+        while delivered() < 60:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
     await h.restart()  # the bot goes down mid-way; the new one resumes at start-up
     assert delivered() < 300
     report = await wait_for_report(h, rina, timeout=60)
