@@ -16,12 +16,12 @@ import logging
 import re
 from datetime import date, datetime
 
-from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from core.context import AppContext
 from core.i18n import Raw, long_date
-from handlers.common import admin_only, button_grid, keyboard
+from handlers.common import RepliesTo, admin_only, button_grid, keyboard, parse_date
 from models import audit
 from models.agencies import (
     Agency,
@@ -43,35 +43,6 @@ AGENCIES_PER_PAGE = 10
 END_CHOICES = ("t", "m")
 # The question for a typed date starts with this, in every language (see assign-ask-date).
 _ASKED = re.compile(r"^🗓 #(\d+)\b")
-_DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d")
-MAX_DATE_TEXT = 40
-
-
-class _AnswersDateQuestion(filters.MessageFilter):
-    """A text replying to the bot's question for an assignment's end date."""
-
-    def filter(self, message: Message) -> bool:
-        asked = message.reply_to_message
-        return bool(
-            asked is not None
-            and asked.from_user is not None
-            and asked.from_user.is_bot
-            and asked.text is not None
-            and _ASKED.match(asked.text)
-        )
-
-
-def parse_end_date(text: str) -> date | None:
-    """ "31-12-2026", "31/12/2026", "31.12.2026" or "2026-12-31"; None if none of those."""
-    cleaned = text.strip()
-    if len(cleaned) > MAX_DATE_TEXT:
-        return None
-    for pattern in _DATE_FORMATS:
-        try:
-            return datetime.strptime(cleaned, pattern).date()
-        except ValueError:
-            continue
-    return None
 
 
 def _button(context: AppContext, key: str, data: str, **args: object) -> InlineKeyboardButton:
@@ -327,7 +298,7 @@ async def on_date_reply(update: Update, context: AppContext) -> None:
     asked = _ASKED.match(message.reply_to_message.text)
     assert asked is not None
     today = context.today()
-    ends_on = parse_end_date(message.text)
+    ends_on = parse_date(message.text)
     if ends_on is None:
         # The question stays open: another reply to it is read the same way.
         await message.reply_text(context.t("assign-bad-date"))
@@ -387,7 +358,7 @@ def handlers() -> list[BaseHandler[Update, AppContext, None]]:
         CommandHandler(aliases("assign"), start),
         CallbackQueryHandler(on_button, pattern=f"^{PREFIX}"),
         MessageHandler(
-            filters.TEXT & ~filters.COMMAND & filters.REPLY & _AnswersDateQuestion(),
+            filters.TEXT & ~filters.COMMAND & filters.REPLY & RepliesTo(_ASKED),
             on_date_reply,
         ),
     ]

@@ -1,13 +1,16 @@
-"""Small pieces several handler modules share: the admins-only guard, role labels and
-keyboard building."""
+"""Small pieces several handler modules share: the admins-only guard, role labels,
+keyboard building, and answers to a question the bot asked as a reply."""
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Coroutine, Sequence
+from datetime import date, datetime
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import filters
 
 from core.context import AppContext
 from core.i18n import Raw, Translator
@@ -67,3 +70,41 @@ def keyboard(
     if footer:
         rows = [*rows, list(footer)]
     return InlineKeyboardMarkup(rows)
+
+
+class RepliesTo(filters.MessageFilter):
+    """A reply to a question of the bot's whose text matches `asked` (e.g. "🗓 #12 ...").
+
+    Typed answers in the stateless admin flows travel this way: the question names what it
+    asks about, so nothing waits in memory or in a table and a restart loses nothing."""
+
+    def __init__(self, asked: re.Pattern[str]) -> None:
+        super().__init__()
+        self.asked = asked
+
+    def filter(self, message: Message) -> bool:
+        question = message.reply_to_message
+        return bool(
+            question is not None
+            and question.from_user is not None
+            and question.from_user.is_bot
+            and question.text is not None
+            and self.asked.match(question.text)
+        )
+
+
+_DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d")
+MAX_DATE_TEXT = 40
+
+
+def parse_date(text: str) -> date | None:
+    """ "31-12-2026", "31/12/2026", "31.12.2026" or "2026-12-31"; None if none of those."""
+    cleaned = text.strip()
+    if len(cleaned) > MAX_DATE_TEXT:
+        return None
+    for pattern in _DATE_FORMATS:
+        try:
+            return datetime.strptime(cleaned, pattern).date()
+        except ValueError:
+            continue
+    return None
