@@ -103,16 +103,17 @@ async def on_kind(update: Update, context: AppContext) -> None:
         path = Path(folder) / f"upload{suffix}"
         await telegram_file.download_to_drive(path)
         try:
-            result = await import_file(context.session, kind, path)
+            source = audit.imported_file(entry_id, name)
+            result = await import_file(context.session, kind, path, actor=actor, source=source)
         except ImportRejected as rejected:
             await context.session.rollback()
             # The rollback expired the user row, which the translations read the language from.
             await context.session.refresh(admin)
             audit.record(
                 context.session,
-                "import.telegram_rejected",
+                audit.IMPORT_REJECTED,
                 actor=actor,
-                target=f"#{entry_id} {name}"[:200],
+                target=audit.imported_file(entry_id, name),
                 kind=kind,
                 problems=len(rejected.result.errors),
             )
@@ -120,16 +121,6 @@ async def on_kind(update: Update, context: AppContext) -> None:
             text = _rejection(context, rejected.result, name, kind_name)
             await query.edit_message_text(text)
             return
-    audit.record(
-        context.session,
-        audit.IMPORTED,
-        actor=actor,
-        target=f"#{entry_id} {name}"[:200],
-        kind=kind,
-        created=result.created,
-        updated=result.updated,
-        unchanged=result.unchanged,
-    )
     await context.session.commit()
     lines = [
         str(

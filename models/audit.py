@@ -105,7 +105,13 @@ def describe(details: dict[str, Any], limit: int = 160) -> str:
 
 # /impor keeps the received file between its two steps as an audit entry of this action.
 FILE_RECEIVED = "import.file_received"
-IMPORTED = "import.telegram"
+# A file sent with /impor that was rejected; it may be tried again as another kind.
+IMPORT_REJECTED = "import.telegram_rejected"
+
+
+def imported_file(entry_id: int, name: str) -> str:
+    """The target of an import of the file received as entry `entry_id`: "#<id> <name>"."""
+    return f"#{entry_id} {name}"[:200]
 
 
 async def received_file(session: AsyncSession, entry_id: int, actor: int) -> AuditEntry | None:
@@ -117,9 +123,11 @@ async def received_file(session: AsyncSession, entry_id: int, actor: int) -> Aud
 
 
 async def file_imported(session: AsyncSession, entry_id: int) -> bool:
-    """Whether the received file `entry_id` was imported already (its import's entry names
-    it as "#<id> <file name>")."""
+    """Whether the received file `entry_id` was imported already: an import entry
+    ("import.<kind>") names it as "#<id> <file name>"."""
     stmt = select(AuditEntry.id).where(
-        AuditEntry.action == IMPORTED, AuditEntry.target.like(f"#{entry_id} %")
+        AuditEntry.action.like("import.%"),
+        AuditEntry.action.not_in((FILE_RECEIVED, IMPORT_REJECTED)),
+        AuditEntry.target.like(f"#{entry_id} %"),
     )
     return (await session.scalar(stmt.limit(1))) is not None

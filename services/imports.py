@@ -609,7 +609,6 @@ async def import_regions(session: AsyncSession, path: Path) -> ImportResult:
         else:
             counts.unchanged += 1
 
-    _audit(session, result, path)
     return result
 
 
@@ -623,18 +622,6 @@ def _update(obj: object, fields: Mapping[str, object]) -> bool:
             setattr(obj, name, value)
             changed = True
     return changed
-
-
-def _audit(session: AsyncSession, result: ImportResult, path: Path) -> None:
-    record(
-        session,
-        f"import.{result.kind}",
-        actor=None,
-        target=path.name,
-        created=result.created,
-        updated=result.updated,
-        unchanged=result.unchanged,
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -698,7 +685,6 @@ async def import_agencies(session: AsyncSession, path: Path) -> ImportResult:
         else:
             counts.unchanged += 1
 
-    _audit(session, result, path)
     return result
 
 
@@ -786,7 +772,6 @@ async def import_assignments(session: AsyncSession, path: Path) -> ImportResult:
         else:
             counts.unchanged += 1
 
-    _audit(session, result, path)
     return result
 
 
@@ -850,7 +835,6 @@ async def import_activities(session: AsyncSession, path: Path) -> ImportResult:
             counts.updated += 1
         else:
             counts.unchanged += 1
-    _audit(session, result, path)
     return result
 
 
@@ -1009,12 +993,21 @@ async def import_boundaries(session: AsyncSession, path: Path) -> ImportResult:
         else:
             counts.unchanged += 1
     result.missing = [k.name for k in kecamatan.values() if k.boundary is None]
-    _audit(session, result, path)
     return result
 
 
-async def import_file(session: AsyncSession, kind: ImportKind, path: Path) -> ImportResult:
-    """Runs the import for `kind`; the CLI's single entry point."""
+async def import_file(
+    session: AsyncSession,
+    kind: ImportKind,
+    path: Path,
+    *,
+    actor: int | None = None,
+    source: str | None = None,
+) -> ImportResult:
+    """Runs the import for `kind` and records it in the audit log: the single entry point of
+    the command line (no actor) and of /impor (the admin, and the file as "#<id> <name>").
+    One entry per import, written in the caller's transaction; a rejected import writes
+    nothing, as its rollback would undo the entry anyway."""
     importers = {
         "regions": import_regions,
         "agencies": import_agencies,
@@ -1024,4 +1017,14 @@ async def import_file(session: AsyncSession, kind: ImportKind, path: Path) -> Im
     }
     if kind not in importers:
         raise ValueError(f"unknown import kind {kind!r}; expected one of {', '.join(importers)}")
-    return await importers[kind](session, path)
+    result = await importers[kind](session, path)
+    record(
+        session,
+        f"import.{kind}",
+        actor=actor,
+        target=(source or path.name)[:200],
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+    )
+    return result

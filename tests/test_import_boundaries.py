@@ -11,7 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import AuditEntry, Kecamatan
-from services.imports import ErrorCode, ImportRejected, import_boundaries, import_regions
+from services.imports import (
+    ErrorCode,
+    ImportRejected,
+    import_boundaries,
+    import_file,
+    import_regions,
+)
 from tests.conftest import REPO, SHARED_DATA, shared_file
 from tests.test_cli import run
 
@@ -56,7 +62,7 @@ async def test_real_outlines_match_the_fourteen_kecamatan(session: AsyncSession)
     await session.commit()
     path = shared_file(SHARED_DATA / "pemalang_kecamatan.geojson")
 
-    first = await import_boundaries(session, path)
+    first = await import_file(session, "boundaries", path)
     await session.commit()
     assert (first.counts["boundaries"].updated, first.unmatched, first.missing) == (14, [], [])
     assert first.summary() == (
@@ -69,7 +75,7 @@ async def test_real_outlines_match_the_fourteen_kecamatan(session: AsyncSession)
     moga = next(f for f in source["features"] if f["properties"]["code"] == "33.27.01")
     assert stored["Moga"]["coordinates"] == moga["geometry"]["coordinates"]
 
-    again = await import_boundaries(session, path)
+    again = await import_file(session, "boundaries", path)
     await session.commit()
     assert (again.counts["boundaries"].updated, again.counts["boundaries"].unchanged) == (0, 14)
     audit = (await session.scalars(select(AuditEntry.action))).all()

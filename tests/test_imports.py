@@ -61,7 +61,7 @@ async def load_demo(session: AsyncSession) -> None:
 async def test_real_regions_import_and_reimport(session: AsyncSession) -> None:
     path = shared_file(SHARED_DATA / "pemalang_regions.csv")
 
-    first = await import_regions(session, path)
+    first = await import_file(session, "regions", path)
     await session.commit()
 
     assert (first.counts["kecamatan"].created, first.counts["villages"].created) == (14, 223)
@@ -78,7 +78,7 @@ async def test_real_regions_import_and_reimport(session: AsyncSession) -> None:
     sodong = await village(session, "33.27.03.2013")
     assert (sodong.name, sodong.kecamatan.name) == ("Sodong Basari", "Belik")
 
-    second = await import_regions(session, path)
+    second = await import_file(session, "regions", path)
     await session.commit()
     assert (second.created, second.updated, second.unchanged) == (0, 0, 237)
     assert await count(session, Kecamatan) == 14
@@ -306,7 +306,7 @@ async def test_csv_with_bom_and_blank_lines(session: AsyncSession, tmp_path: Pat
 async def test_real_agencies_import_and_reimport(session: AsyncSession) -> None:
     path = shared_file(SHARED_DATA / "pemalang_agencies.csv")
 
-    first = await import_agencies(session, path)
+    first = await import_file(session, "agencies", path)
     await session.commit()
 
     assert first.counts["agencies"].created == 33
@@ -316,7 +316,7 @@ async def test_real_agencies_import_and_reimport(session: AsyncSession) -> None:
     assert dinsos.name.startswith("Dinas Sosial, Pengendalian Penduduk, Keluarga Berencana,")
     assert await count(session, Agency) == 33
 
-    second = await import_agencies(session, path)
+    second = await import_file(session, "agencies", path)
     await session.commit()
     assert (second.created, second.updated, second.unchanged) == (0, 0, 33)
     assert await count(session, Agency) == 33

@@ -52,11 +52,20 @@ async def test_an_admin_imports_agencies_from_a_file(harness: Harness) -> None:
     assert answer is not None and answer.get("show_alert") is True
     assert await _agencies(harness) == before + 1
     async with harness.db() as session:
-        entry = await session.scalar(
-            select(AuditEntry).where(AuditEntry.action == "import.telegram")
-        )
-    assert entry is not None and entry.actor_telegram_id == ADMIN_ID
-    assert entry.details == {"kind": "agencies", "created": 1, "updated": 0, "unchanged": 1}
+        entries = (
+            await session.scalars(
+                select(AuditEntry)
+                .where(
+                    AuditEntry.actor_telegram_id == ADMIN_ID, AuditEntry.action.like("import.%")
+                )
+                .order_by(AuditEntry.id)
+            )
+        ).all()
+    # The file received, then exactly one entry for the import, naming the admin and the file.
+    assert [e.action for e in entries] == ["import.file_received", "import.agencies"]
+    entry = entries[1]
+    assert entry.target == f"#{entries[0].id} dinas.csv"
+    assert entry.details == {"created": 1, "updated": 0, "unchanged": 1}
 
 
 async def test_a_bad_file_lists_its_lines_and_writes_nothing(harness: Harness) -> None:
