@@ -333,6 +333,7 @@ def _postgres_has_tables(settings: Settings) -> bool:
 # Folder names of the nightly backups: sortable, from the regency's clock.
 STAMP = "%Y%m%d-%H%M%S"
 _STAMPED = re.compile(r"^\d{8}-\d{6}$")
+_PARTIAL = re.compile(r"^\.\d{8}-\d{6}\.partial$")
 
 
 def stamped_name(now: datetime, settings: Settings) -> str:
@@ -340,10 +341,16 @@ def stamped_name(now: datetime, settings: Settings) -> str:
 
 
 def prune(directory: Path, keep: int) -> list[Path]:
-    """Deletes all but the newest `keep` complete nightly backups; returns those deleted.
+    """Deletes all but the newest `keep` complete nightly backups, and what is left of
+    nightly backups cut short (a ".<stamp>.partial" folder: the bot was killed during the
+    copy, and the next night's backup has another name, so nothing else would ever remove
+    it); returns those deleted. Runs after the night's backup is complete, one at a time
+    (a single job), so no partial folder of a stamped name is still being written.
     Folders not named by `stamped_name` (a backup taken by hand) are left alone."""
-    stamped = sorted(p for p in directory.iterdir() if p.is_dir() and _STAMPED.match(p.name))
+    folders = [p for p in directory.iterdir() if p.is_dir()]
+    stamped = sorted(p for p in folders if _STAMPED.match(p.name))
     removed = stamped[: max(len(stamped) - keep, 0)]
+    removed += sorted(p for p in folders if _PARTIAL.match(p.name))
     for path in removed:
         shutil.rmtree(path)
     return removed

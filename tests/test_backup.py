@@ -7,9 +7,11 @@ import asyncio
 import hashlib
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -253,6 +255,9 @@ async def test_retention_keeps_the_newest_backups(
     settings = settings_for(db_url, tmp_path / "data")
     directory = tmp_path / "backups"
     (directory / "by-hand").mkdir(parents=True)
+    # What a night's backup cut short by a kill leaves behind, with a file in it.
+    (directory / ".20261101-023000.partial" / "photos").mkdir(parents=True)
+    (directory / ".20261101-023000.partial" / "photos" / "a.jpg").write_bytes(b"half")
     names = []
     for day in range(5):
         at = TEST_NOW + timedelta(days=day)
@@ -305,6 +310,65 @@ def test_the_cli_backs_up_and_restores(tmp_path: Path) -> None:
     finally:
         conn.close()
     assert villages > 0
+
+
+# Enough photo files that copying and hashing them takes a while: the kill lands mid-way.
+KILL_PHOTOS = 1500
+
+
+def test_a_backup_killed_half_way_leaves_no_backup_and_the_next_one_is_whole(
+    tmp_path: Path,
+) -> None:
+    data, restored, folder = tmp_path / "data", tmp_path / "restored", tmp_path / "b1"
+    imported = _cli(tmp_path, data, "import", "regions", str(REPO / "demo" / "regions.csv"))
+    assert imported.returncode == 0, imported.stderr
+    photos = data / "photos" / "r1"
+    photos.mkdir(parents=True)
+    for n in range(KILL_PHOTOS):
+        (photos / f"{n}.jpg").write_bytes(n.to_bytes(4, "big") * 5000)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DAMPINGAN_", "TELEGRAM_"))}
+    env.update(DAMPINGAN_DATA_DIR=str(data), PYTHONPATH=str(REPO))
+    env.pop("DATABASE_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "backup", str(folder)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    partial_photos = tmp_path / ".b1.partial" / "photos" / "r1"
+    try:
+        # Killed (SIGKILL: no clean-up runs) once some photos, not all, have been copied.
+        deadline = time.monotonic() + 60
+        while not (partial_photos.is_dir() and any(partial_photos.iterdir())):
+            assert process.poll() is None, "the backup ended before it could be killed"
+            assert time.monotonic() < deadline, "the backup never started copying photos"
+            time.sleep(0.002)
+        process.kill()
+    finally:
+        process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    assert len(list(partial_photos.iterdir())) < KILL_PHOTOS
+
+    # No backup folder appears: nobody can mistake the half copy for a backup.
+    assert not folder.exists()
+    refused = _cli(tmp_path, restored, "restore", str(tmp_path / ".b1.partial"))
+    assert refused.returncode == 1 and "manifest" in refused.stderr
+    # The bot's database is untouched by the kill.
+    conn = sqlite3.connect(data / "dampingan.sqlite3")
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    finally:
+        conn.close()
+
+    # Taken again under the same name: the leftover is cleared and the backup is whole.
+    done = _cli(tmp_path, data, "backup", str(folder))
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / ".b1.partial").exists()
+    back = _cli(tmp_path, restored, "restore", str(folder))
+    assert back.returncode == 0, back.stderr
+    assert len(list((restored / "photos" / "r1").iterdir())) == KILL_PHOTOS
+    assert (restored / "photos" / "r1" / "7.jpg").read_bytes() == (photos / "7.jpg").read_bytes()
 
 
 async def test_the_cli_prints_the_audit_log_since_a_day(tmp_path: Path) -> None:
