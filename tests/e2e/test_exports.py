@@ -28,7 +28,7 @@ from sandbox import SandboxUser
 from sandbox.server import JSONDict
 from services.exports import write_photo_zips
 from tests.e2e.conftest import ADMIN_ID, Harness
-from tests.e2e.factories import add_staff
+from tests.e2e.factories import add_agency, add_staff
 from tests.e2e.flows import buttons, caught_up
 from tests.e2e.test_digests import add_coordinator, files, report
 
@@ -422,6 +422,33 @@ async def test_agency_strategy_and_review_filters(harness: Harness) -> None:
     for data in (f"ex:s:{NOVEMBER}:0:99999:0:0", f"ex:f:{NOVEMBER}:99999:0:0:0:csv"):
         forged = await admin.press_data(screen["message_id"], data)
         assert forged is not None and "tidak dikenal" in forged["text"], data
+
+
+async def test_a_long_agency_list_is_paged(harness: Harness) -> None:
+    """More agencies than a page holds: "next" and "previous", and a pick from page 2."""
+    h = harness
+    await world(h)
+    for number in range(1, 13):
+        await add_agency(h, f"Dinas Uji {number:02d}")
+    admin = h.user(ADMIN_ID, "Admin")
+    screen = await filters_screen(h, admin)
+    await admin.press(screen, "🏛 Perangkat daerah")
+    first = await edited(h, admin, screen)
+    labels = buttons(first)
+    # "All", a page of 12, next, back: 6 + 12 = 18 agencies on two pages.
+    assert len(labels) == 1 + exports.PER_PAGE + 2
+    assert labels[-2:] == ["Berikutnya ▶️", "◀️ Kembali"]
+    await admin.press(first, "Berikutnya ▶️")
+    second = await edited(h, admin, screen)
+    labels = buttons(second)
+    assert len(labels) == 1 + 6 + 2 and labels[-2:] == ["◀️ Sebelumnya", "◀️ Kembali"]
+    assert not set(labels[1:-2]) & set(buttons(first)[1:-2])
+    await admin.press(second, labels[-3])
+    again = await edited(h, admin, screen)
+    assert f"Perangkat daerah: {labels[-3]}" in again["text"]
+    # A page that does not exist is a stale button.
+    junk = await admin.press_data(screen["message_id"], f"ex:A:{NOVEMBER}:0:0:0:0:5")
+    assert junk is not None and "tidak berlaku" in junk["text"]
 
 
 async def test_kecamatan_coordinator_and_an_agency(harness: Harness) -> None:
