@@ -4,9 +4,17 @@
 labels in the reader's language; the `*_bytes` functions and `write_photo_zips` are CPU and
 disk work on plain values, so the bot runs them in a worker thread.
 
-Text typed by field staff never becomes a formula: every string cell of the workbook is
-stored as text (openpyxl would otherwise store "=HYPERLINK(...)" as a formula), and the CSV
-is plain data, read by the spreadsheet as the reader's import settings say.
+Text typed by field staff never becomes a formula:
+- every string cell of the workbook is stored as text (openpyxl would otherwise store
+  "=HYPERLINK(...)" as a formula);
+- a CSV cell has no type, and Excel (which the CSV's byte order mark is for) evaluates a cell
+  starting with `=`, `+`, `-`, `@`, a tab or a carriage return as a formula ("CSV injection").
+  Following OWASP's advice, such a *text* value is written with a single quote in front
+  (`'=HYPERLINK(...)`, `'-1`), which Excel shows as the text itself. Numbers are never
+  prefixed: a latitude in Pemalang is -6.9 and stays a number. Readers other than a
+  spreadsheet see the quote; that is the price of a file that is safe to double-click;
+- the GeoJSON keeps the text as typed: QGIS and other GIS readers evaluate nothing, and its
+  values are typed JSON (strings are strings).
 """
 
 from __future__ import annotations
@@ -45,6 +53,7 @@ __all__ = [
     "ExportFormat",
     "PhotoZips",
     "csv_bytes",
+    "csv_cell",
     "geojson_bytes",
     "load_export",
     "render",
@@ -321,13 +330,28 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# What makes Excel read a CSV cell as a formula (OWASP, "CSV Injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell: text that a spreadsheet would evaluate gets a leading quote; numbers,
+    dates and other text as they are."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return f"'{value}" if value.startswith(_FORMULA_START) else value
+    return _plain(value)
+
+
 def csv_bytes(export: Export, *, tz: tzinfo = UTC) -> bytes:
-    """The first sheet as CSV, UTF-8 with a byte order mark so Excel reads it as UTF-8."""
+    """The first sheet as CSV, UTF-8 with a byte order mark so Excel reads it as UTF-8; text
+    that would be a formula is quoted (see the module's docstring)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(export.headers)
+    writer.writerow([csv_cell(header) for header in export.headers])
     for row in export.rows:
-        writer.writerow(["" if v is None else _plain(v) for v in _values(export, row, tz)])
+        writer.writerow([csv_cell(v) for v in _values(export, row, tz)])
     return buffer.getvalue().encode("utf-8-sig")
 
 

@@ -46,6 +46,7 @@ from services.exports import (
     COLUMNS,
     ExportFormat,
     csv_bytes,
+    csv_cell,
     geojson_bytes,
     load_export,
     render,
@@ -343,10 +344,50 @@ async def test_csv_has_the_same_rows_with_a_bom(
     lines = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert lines[0][0] == "Nomor" and len(lines[0]) == len(COLUMNS)
     rows = [dict(zip(COLUMNS, line, strict=True)) for line in lines[1:]]
-    assert [_key(r) for r in rows] == [tuple(str(v) for v in e) for e in EXPECTED]
+    # Descriptions that Excel would evaluate are quoted (see test_csv_text_is_never_a_formula).
+    assert [_key(r) for r in rows] == [
+        (*(str(v) for v in e[:6]), f"'{e[6]}", str(e[7])) for e in EXPECTED
+    ]
     assert rows[0]["visit_date"] == "2025-06-10"
     assert rows[0]["submitted_at"] == "2025-06-10 10:00"
     assert render(export, ExportFormat.CSV, made_at=MADE_AT, tz=JAKARTA) == content
+
+
+async def test_csv_text_is_never_a_formula(
+    session: AsyncSession, data: Data, translator: Translator
+) -> None:
+    """Text starting with = + - @ gets a leading quote in the CSV (OWASP); numbers, negative
+    latitudes included, stay numbers; the GeoJSON keeps the text as typed."""
+    export = await load_export(session, JUNE, translator, "en")
+    lines = list(csv.reader(io.StringIO(csv_bytes(export, tz=JAKARTA).decode("utf-8-sig"))))
+    rows = [dict(zip(COLUMNS, line, strict=True)) for line in lines[1:]]
+    assert [r["description"] for r in rows] == [
+        '\'=HYPERLINK("http://evil","x")',
+        "'+1",
+        "'-1",
+        "'@x",
+    ]
+    assert rows[0]["latitude"] == "-7.1035" and float(rows[0]["latitude"]) == -7.1035
+    assert rows[0]["longitude"] == "109.3697"
+    # Other text is untouched; a plain text starting otherwise is not quoted.
+    assert rows[1]["activity_other"] == "Kerja bakti" and rows[0]["reference"] == "LPR-2025-000001"
+    features = json.loads(geojson_bytes(export, tz=JAKARTA))["features"]
+    assert [f["properties"]["Description"] for f in features] == [
+        MALICIOUS[0],
+        MALICIOUS[1],
+        MALICIOUS[3],
+    ]
+    assert features[0]["properties"]["Latitude"] == -7.1035
+
+
+def test_csv_quotes_tab_and_carriage_return_starts() -> None:
+    """The other two characters OWASP names: a tab or a carriage return first."""
+    assert csv_cell("\tx") == "'\tx"
+    assert csv_cell("\r=1") == "'\r=1"
+    assert csv_cell(-6.9) == -6.9
+    assert csv_cell(-3) == -3
+    assert csv_cell(None) == ""
+    assert csv_cell("a=b") == "a=b"
 
 
 async def test_filters_narrow_the_export(

@@ -45,19 +45,45 @@ export-filter-made-at = Made at
 ## /export in the chat.
 export-not-allowed = Only admins and coordinators can export reports.
 export-out-of-scope = That kecamatan is outside your area.
+export-bad-choice = That choice is unknown (an old or forged button). Start again with /export.
 export-choose-period = Export the reports of which period?
 export-period-this_month = This month
 export-period-last_month = Last month
 export-period-this_year = This year
+export-period-typed = 🗓 Other dates (type)
+export-ask-dates = 📤🗓 #{ $filters } Reply to this message with the first and last visit dates, separated by a space, e.g. <code>1-1-2026 31-3-2026</code> (one date a line, or <code>1-1-2026 to 31-3-2026</code>, works too). The first date is today at the latest; a period is at most 2 years ({ $days } days).
+export-dates-placeholder = 1-1-2026 31-3-2026
+export-dates-unreadable = Those dates could not be read. Write two dates, first and last, like 1-1-2026 31-3-2026, and reply to the question above again.
+export-dates-reversed = The last date ({ $end }) is before the first ({ $start }). Write the first date first and reply to the question above again.
+export-dates-future = The first date ({ $start }) has not come yet: today ({ $today }) at the latest. Reply to the question above again.
+export-dates-too-long = The period { $start } – { $end } is too long: 2 years at most. For longer periods, use <code>dampingan export</code> on the server. Reply to the question above again.
+export-filters =
+    <b>Export reports</b>
+    Visit period: { $period }
+    Kecamatan: { $kecamatan }
+    Agency: { $agency }
+    Strategy: { $strategy }
+    Review status: { $review }
+    Change a filter with the buttons below, then pick a format to make the file.
+export-change-period = 🗓 Period
+export-change-kecamatan = 📍 Kecamatan
+export-change-agency = 🏛 Agency
+export-change-strategy = 🎯 Strategy
+export-change-review = 🔎 Review status
 export-choose-kecamatan = Which kecamatan?
 export-all-kecamatan = Whole regency
-export-choose-format = In which format?
+export-choose-agency = Which agency?
+export-all-agencies = All agencies
+export-choose-strategy = Which strategy?
+export-all-strategies = All strategies
+export-choose-review = Which review status?
+export-all-review = All statuses
 export-format-xlsx = Spreadsheet (XLSX)
 export-format-csv = CSV
 export-format-geojson = Map points (GeoJSON)
 export-format-photos = Photos (ZIP)
 export-preparing = Preparing the export…
-export-empty = No reports were sent for { $period }.
+export-empty = No reports were sent for { $period } with these filters.
 export-no-photos = The reports of { $period } have no photos.
 export-caption = { $rows } { $rows ->
         [one] row
