@@ -1,10 +1,12 @@
-"""/pengguna (/users): an admin lists people, opens a card, deactivates, reactivates, and
-changes a person's role and scope.
+"""/pengguna (/users): an admin lists people (by role, agency or kecamatan, or a typed
+search), opens a card, deactivates, reactivates, and changes a person's role and scope.
 
 As in /undang, the buttons' callback data carries the whole state ("usr:R:12:staff:3" =
-make person 12 staff of agency 3), so nothing is kept between presses. Every press is
-checked again on the server (admin, target exists, the rules on admins) because callback
-data can be forged, and every change is confirmed first and audited in the same commit.
+make person 12 staff of agency 3; "usr:l:staff:k4:1" = the second page of the staff of
+kecamatan 4), so nothing is kept between presses. Every press is checked again on the
+server (admin, target and filter exist, the rules on admins) because callback data can be
+forged, and every change is confirmed first and audited in the same commit. The search is
+typed as a reply to the bot's "🔎👥" question, as /tugas asks for a date.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ def _button(context: AppContext, key: str, data: str, **args: object) -> InlineK
 
 @admin_only
 async def start(update: Update, context: AppContext) -> None:
+    """Lists everyone, a page at a time, with the filters and the search."""
     message = update.effective_message
     assert message is not None
     text, markup = await _list(context, None, _Where(), 0)
@@ -64,6 +67,7 @@ async def start(update: Update, context: AppContext) -> None:
 
 @admin_only
 async def on_button(update: Update, context: AppContext) -> None:
+    """Any of /pengguna's buttons; one forged or gone stale is refused with an alert."""
     query = update.callback_query
     assert query is not None and query.data is not None
     parts = query.data.removeprefix(PREFIX).split(":")
@@ -159,7 +163,8 @@ class _Where:
     token: str = _ANYWHERE
     agency_id: int | None = None
     kecamatan_id: int | None = None
-    label: Raw | None = None
+    # Plain text is escaped where it is used; a translation (Raw) is HTML already.
+    label: str | None = None
 
 
 async def _where(context: AppContext, token: str) -> _Where:
@@ -171,7 +176,7 @@ async def _where(context: AppContext, token: str) -> _Where:
         agency = await get_agency(context.session, number)
         if agency is None or not agency.active:
             raise LookupError(token)
-        return _Where(f"a{agency.id}", agency_id=agency.id, label=Raw(agency.label))
+        return _Where(f"a{agency.id}", agency_id=agency.id, label=agency.label)
     if kind == "k":
         kecamatan = await get_kecamatan(context.session, number)
         if kecamatan is None:
@@ -263,9 +268,8 @@ async def _list(
         else role_text
     )
     text = context.t("people-list", role=described, total=total, page=page + 1, pages=pages)
-    return Raw("\n".join([text, *await _people_lines(context, people)])), InlineKeyboardMarkup(
-        rows
-    )
+    lines = await _people_lines(context, people)
+    return Raw("\n".join([text, *lines])), InlineKeyboardMarkup(rows)
 
 
 async def _choose_where(
