@@ -21,7 +21,14 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 
 from core.context import AppContext
 from core.i18n import Raw, long_date
-from handlers.common import RepliesTo, admin_only, button_grid, keyboard, parse_date
+from handlers.common import (
+    RepliesTo,
+    admin_only,
+    button_grid,
+    keyboard,
+    page_nav,
+    parse_date,
+)
 from models import audit
 from models.agencies import (
     Agency,
@@ -214,11 +221,7 @@ async def _agencies(context: AppContext, page: int) -> tuple[Raw, InlineKeyboard
     rows = button_grid(
         [InlineKeyboardButton(a.label, callback_data=f"{PREFIX}a:{a.id}") for a in shown]
     )
-    nav = []
-    if page > 0:
-        nav.append(_button(context, "button-previous", f"p:{page - 1}"))
-    if page < pages - 1:
-        nav.append(_button(context, "button-next", f"p:{page + 1}"))
+    nav = page_nav(context, page, pages, lambda n: f"{PREFIX}p:{n}")
     if nav:
         rows.append(nav)
     key = "assign-choose-agency" if agencies else "invite-no-agencies"

@@ -64,6 +64,23 @@ def button_grid(
     return [list(buttons[i : i + columns]) for i in range(0, len(buttons), columns)]
 
 
+def page_nav(
+    context: AppContext, page: int, pages: int, data: Callable[[int], str]
+) -> list[InlineKeyboardButton]:
+    """The "◀️ previous / next ▶️" row of a paged list (empty when there is one page).
+
+    `page` counts from 0 and must already be one of the `pages` (callers either refuse or
+    clamp a page out of range: that choice differs between them, this row does not);
+    `data(n)` is the whole callback data of the button that shows page n."""
+    row = []
+    if page > 0:
+        previous = data(page - 1)
+        row.append(InlineKeyboardButton(context.t("button-previous"), callback_data=previous))
+    if page < pages - 1:
+        row.append(InlineKeyboardButton(context.t("button-next"), callback_data=data(page + 1)))
+    return row
+
+
 def keyboard(
     rows: list[list[InlineKeyboardButton]], *footer: InlineKeyboardButton
 ) -> InlineKeyboardMarkup:

@@ -18,7 +18,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from core.context import AppContext
 from core.i18n import long_date
-from handlers.common import admin_only, button_grid, keyboard, scope_label
+from handlers.common import admin_only, button_grid, keyboard, page_nav, scope_label
 from models import audit
 from models.agencies import get_agency, list_agencies
 from models.regions import get_kecamatan, list_kecamatan
@@ -118,11 +118,7 @@ async def _ask_agency(update: Update, context: AppContext, page: int) -> None:
     rows = button_grid(
         [InlineKeyboardButton(a.label, callback_data=f"{PREFIX}a:{a.id}") for a in shown]
     )
-    nav = []
-    if page > 0:
-        nav.append(_button(context, "button-previous", f"r:staff:{page - 1}"))
-    if page < pages - 1:
-        nav.append(_button(context, "button-next", f"r:staff:{page + 1}"))
+    nav = page_nav(context, page, pages, lambda n: f"{PREFIX}r:staff:{n}")
     if nav:
         rows.append(nav)
     await query.edit_message_text(

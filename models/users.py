@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, and_, or_, select, update
+from sqlalchemy import ColumnElement, ForeignKey, String, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -204,6 +204,13 @@ async def staff_to_remind(session: AsyncSession, *, since: date, today: date) ->
     return (await session.scalars(stmt)).all()
 
 
+async def people_with_menus(session: AsyncSession) -> Sequence[User]:
+    """Everyone whose own command menu may need sending or removing: the active, and the
+    deactivated whose menu is still set (its removal failed)."""
+    stmt = select(User).where(or_(User.active, User.menu_signature.is_not(None)))
+    return (await session.scalars(stmt.order_by(User.id))).all()
+
+
 async def admins(session: AsyncSession) -> Sequence[User]:
     return await list_users(session, role=Role.ADMIN)
 
@@ -227,16 +234,95 @@ async def coordinators(session: AsyncSession) -> Sequence[User]:
 # -- people management ----------------------------------------------------------------------
 
 
-async def page_of_people(
-    session: AsyncSession, *, role: Role | None, offset: int, limit: int
-) -> tuple[Sequence[User], int]:
-    """Everyone (active or not) of a role, or of every role, in name order, and how many."""
-    from sqlalchemy import func
+def _of_kecamatan(kecamatan_id: int, today: date) -> ColumnElement[bool]:
+    """People who work in a kecamatan: its coordinators, and the staff of agencies with an
+    assignment running today in one of its villages (as a broadcast to a kecamatan counts
+    them, models/broadcasts.py)."""
+    from models.agencies import Assignment
+    from models.regions import Village
 
-    where = [] if role is None else [User.role == role]
+    assigned_here = (
+        select(Assignment.id)
+        .join(Village, Village.id == Assignment.village_id)
+        .where(
+            Assignment.agency_id == User.agency_id,
+            Village.kecamatan_id == kecamatan_id,
+            or_(Assignment.starts_on.is_(None), Assignment.starts_on <= today),
+            or_(Assignment.ends_on.is_(None), Assignment.ends_on >= today),
+        )
+        .exists()
+    )
+    return or_(
+        and_(User.role == Role.KECAMATAN_COORDINATOR, User.kecamatan_id == kecamatan_id),
+        and_(User.role == Role.STAFF, assigned_here),
+    )
+
+
+async def page_of_people(
+    session: AsyncSession,
+    *,
+    role: Role | None,
+    offset: int,
+    limit: int,
+    agency_id: int | None = None,
+    kecamatan_id: int | None = None,
+    today: date | None = None,
+) -> tuple[Sequence[User], int]:
+    """Everyone (active or not) of a role, or of every role, in name order, and how many;
+    narrowed to an agency's staff or to the people of a kecamatan (`today` decides which
+    assignments are running)."""
+    where: list[ColumnElement[bool]] = [] if role is None else [User.role == role]
+    if agency_id is not None:
+        where.append(User.agency_id == agency_id)
+    if kecamatan_id is not None:
+        assert today is not None
+        where.append(_of_kecamatan(kecamatan_id, today))
     total = await session.scalar(select(func.count(User.id)).where(*where)) or 0
     stmt = select(User).where(*where).order_by(User.full_name, User.id).offset(offset).limit(limit)
     return (await session.scalars(stmt)).all(), total
+
+
+# Telegram user ids have at most 52 significant bits: 16 digits. A longer number is no id
+# (and would overflow PostgreSQL's BIGINT).
+_MAX_ID_DIGITS = 16
+
+
+async def search_people(
+    session: AsyncSession, text: str, *, limit: int
+) -> tuple[Sequence[User], int]:
+    """People whose name or username contains `text` (any case), or whose Telegram id it is,
+    in name order: the first `limit` and how many in all. LIKE's wildcards in `text` are
+    matched literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{escaped}%"
+    matches: list[ColumnElement[bool]] = [
+        User.full_name.ilike(pattern, escape="\\"),
+        User.username.ilike(pattern, escape="\\"),
+    ]
+    if text.isascii() and text.isdigit() and len(text) <= _MAX_ID_DIGITS:
+        matches.append(User.telegram_id == int(text))
+    where = or_(*matches)
+    total = await session.scalar(select(func.count(User.id)).where(where)) or 0
+    stmt = select(User).where(where).order_by(User.full_name, User.id).limit(limit)
+    return (await session.scalars(stmt)).all(), total
+
+
+async def last_reports_of(session: AsyncSession, user_ids: Sequence[int]) -> dict[int, datetime]:
+    """When each of these people last sent a report (absent: never), in one query."""
+    from models.reports import Report, ReportStatus
+
+    if not user_ids:
+        return {}
+    rows = await session.execute(
+        select(Report.user_id, func.max(Report.submitted_at))
+        .where(
+            Report.user_id.in_(user_ids),
+            Report.status == ReportStatus.SUBMITTED,
+            Report.submitted_at.is_not(None),
+        )
+        .group_by(Report.user_id)
+    )
+    return {user_id: sent for user_id, sent in rows if sent is not None}
 
 
 async def get_person(session: AsyncSession, user_id: int) -> User | None:
@@ -270,8 +356,6 @@ async def last_report_of(session: AsyncSession, user_id: int) -> tuple[str, date
 
 
 async def active_admin_count(session: AsyncSession) -> int:
-    from sqlalchemy import func
-
     return (
         await session.scalar(
             select(func.count(User.id)).where(User.active, User.role == Role.ADMIN)

@@ -96,11 +96,14 @@ async def set_guest_menus(bot: Bot, translator: Translator) -> None:
 async def sync_user_menu(
     bot: Bot, translator: Translator, user: User, *, force: bool = False
 ) -> bool:
-    """Shows a person the commands of their role in their language.
+    """Shows a person the commands of their role in their language; a deactivated person
+    gets no menu of their own (see remove_user_menu).
 
     Updates `user.menu_signature` (the caller commits); returns whether Telegram was called.
     A failure is logged, not raised: a stale menu must never stop a registration.
     """
+    if not user.active:
+        return await remove_user_menu(bot, user, force=force)
     menu = build_menu(ROLE_MENUS[user.role], user.language, translator)
     signature = _signature(menu)
     if not force and user.menu_signature == signature:
@@ -111,4 +114,23 @@ async def sync_user_menu(
         _LOG.warning("could not set the menu of %s: %s", user.telegram_id, exc)
         return False
     user.menu_signature = signature
+    return True
+
+
+async def remove_user_menu(bot: Bot, user: User, *, force: bool = False) -> bool:
+    """Deletes a person's own menu, so Telegram shows them the default one (a stranger's).
+
+    `menu_signature` is None exactly when no menu of their own is (believed) set: it is
+    cleared only once Telegram said yes, so a failure leaves it set and the menu refresh at
+    start-up (jobs/menus.py) tries again. Returns whether Telegram was called; the caller
+    commits. A failure is logged, not raised: the deactivation itself is already stored.
+    """
+    if not force and user.menu_signature is None:
+        return False
+    try:
+        await bot.delete_my_commands(scope=BotCommandScopeChat(user.telegram_id))
+    except TelegramError as exc:
+        _LOG.warning("could not remove the menu of %s: %s", user.telegram_id, exc)
+        return False
+    user.menu_signature = None
     return True

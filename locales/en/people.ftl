@@ -8,6 +8,25 @@ people-list-mark = { $active ->
         [yes] ✅
        *[no] ⛔
     }
+people-list-line = { $mark } { $name }: { $last }
+people-list-last-report = last report { $date }
+people-list-no-report = no report yet
+people-filter-agency = 🏢 By agency
+people-filter-kecamatan = 📍 By kecamatan
+people-filter-anywhere = ✖️ All areas
+people-filter-kecamatan-label = { $kecamatan } district
+people-filter-both = { $role }, { $where }
+people-choose-filter-agency = Show the staff of which agency? (page { $page } of { $pages })
+people-choose-filter-kecamatan = Show the people of which kecamatan: its coordinators and the staff of agencies accompanying a village there? (page { $page } of { $pages })
+people-button-search = 🔎 Search
+people-button-search-again = 🔎 Search again
+people-search-ask = 🔎👥 Reply to this message with the name (or part of it), @username or Telegram id of the person you are looking for (at most { $most } characters).
+people-search-placeholder = name, @username or id
+people-search-empty = There is nothing to search for. Reply to the question above again with a name, @username or Telegram id.
+people-search-too-long = Too long: at most { $most } characters. Reply to the question above again with something shorter.
+people-search-none = No user matches «{ $text }». Reply to the question above again with other words.
+people-search-found = 🔎 «{ $text }»: { $total } people. Tap a name to see their card.
+people-search-more = Showing the first { $shown } of { $total }: narrow the search to see the others.
 people-language-id = Indonesian
 people-language-en = English
 people-card =

@@ -8,6 +8,25 @@ people-list-mark = { $active ->
         [yes] ✅
        *[no] ⛔
     }
+people-list-line = { $mark } { $name }: { $last }
+people-list-last-report = laporan terakhir { $date }
+people-list-no-report = belum pernah melapor
+people-filter-agency = 🏢 Per perangkat daerah
+people-filter-kecamatan = 📍 Per kecamatan
+people-filter-anywhere = ✖️ Semua wilayah
+people-filter-kecamatan-label = Kec. { $kecamatan }
+people-filter-both = { $role }, { $where }
+people-choose-filter-agency = Tampilkan petugas perangkat daerah mana? (halaman { $page } dari { $pages })
+people-choose-filter-kecamatan = Tampilkan pengguna kecamatan mana: koordinatornya dan petugas perangkat daerah yang mendampingi desa di sana? (halaman { $page } dari { $pages })
+people-button-search = 🔎 Cari
+people-button-search-again = 🔎 Cari lagi
+people-search-ask = 🔎👥 Balas pesan ini dengan nama (atau sebagiannya), @username, atau ID Telegram orang yang dicari (paling banyak { $most } huruf).
+people-search-placeholder = nama, @username atau ID
+people-search-empty = Tidak ada yang bisa dicari. Balas lagi pertanyaan di atas dengan nama, @username atau ID Telegram.
+people-search-too-long = Terlalu panjang: paling banyak { $most } huruf. Balas lagi pertanyaan di atas dengan kata yang lebih pendek.
+people-search-none = Tidak ada pengguna yang cocok dengan «{ $text }». Balas lagi pertanyaan di atas dengan kata lain.
+people-search-found = 🔎 «{ $text }»: { $total } orang. Ketuk nama untuk melihat kartunya.
+people-search-more = Ditampilkan { $shown } pertama dari { $total }: persempit pencarian untuk melihat yang lain.
 people-language-id = Bahasa Indonesia
 people-language-en = Bahasa Inggris
 people-card =
