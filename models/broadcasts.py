@@ -22,11 +22,9 @@ from sqlalchemy import ColumnElement, ForeignKey, String, Text, func, or_, selec
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.agencies import Assignment
 from models.base import Base, str_enum, utcnow
 from models.deliveries import Delivery, DeliveryStatus
-from models.regions import Village
-from models.users import Role, User
+from models.users import Role, User, staff_working_in
 
 KIND = "broadcast"
 
@@ -96,21 +94,6 @@ async def sending(session: AsyncSession) -> Sequence[Broadcast]:
     return (await session.scalars(stmt.order_by(Broadcast.id))).all()
 
 
-def _staff_of(kecamatan_id: int, today: date) -> ColumnElement[bool]:
-    active_here = (
-        select(Assignment.id)
-        .join(Village, Village.id == Assignment.village_id)
-        .where(
-            Assignment.agency_id == User.agency_id,
-            Village.kecamatan_id == kecamatan_id,
-            or_(Assignment.starts_on.is_(None), Assignment.starts_on <= today),
-            or_(Assignment.ends_on.is_(None), Assignment.ends_on >= today),
-        )
-        .exists()
-    )
-    return (User.role == Role.STAFF) & active_here
-
-
 async def recipients(session: AsyncSession, broadcast: Broadcast, today: date) -> Sequence[User]:
     """Active people the broadcast is for (never its admin)."""
     kecamatan_id = broadcast.kecamatan_id
@@ -118,7 +101,7 @@ async def recipients(session: AsyncSession, broadcast: Broadcast, today: date) -
     staff: ColumnElement[bool] = User.role == Role.STAFF
     if kecamatan_id is not None:
         kecamatan_coordinator = kecamatan_coordinator & (User.kecamatan_id == kecamatan_id)
-        staff = _staff_of(kecamatan_id, today)
+        staff = staff_working_in(kecamatan_id, today)
     who: ColumnElement[bool]
     match broadcast.audience:
         case Audience.STAFF:

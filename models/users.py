@@ -234,10 +234,10 @@ async def coordinators(session: AsyncSession) -> Sequence[User]:
 # -- people management ----------------------------------------------------------------------
 
 
-def _of_kecamatan(kecamatan_id: int, today: date) -> ColumnElement[bool]:
-    """People who work in a kecamatan: its coordinators, and the staff of agencies with an
-    assignment running today in one of its villages (as a broadcast to a kecamatan counts
-    them, models/broadcasts.py)."""
+def staff_working_in(kecamatan_id: int, today: date) -> ColumnElement[bool]:
+    """Staff of the agencies with an assignment running today in one of the kecamatan's
+    villages: a kecamatan's field staff, for /pengguna's filter and a broadcast's recipients."""
+    # Imported here: models.agencies imports this module.
     from models.agencies import Assignment
     from models.regions import Village
 
@@ -252,9 +252,14 @@ def _of_kecamatan(kecamatan_id: int, today: date) -> ColumnElement[bool]:
         )
         .exists()
     )
+    return and_(User.role == Role.STAFF, assigned_here)
+
+
+def _of_kecamatan(kecamatan_id: int, today: date) -> ColumnElement[bool]:
+    """People who work in a kecamatan: its coordinators and its field staff."""
     return or_(
         and_(User.role == Role.KECAMATAN_COORDINATOR, User.kecamatan_id == kecamatan_id),
-        and_(User.role == Role.STAFF, assigned_here),
+        staff_working_in(kecamatan_id, today),
     )
 
 
