@@ -407,52 +407,47 @@ async def _agency_list(
     )
 
 
-def _strategy_list(context: AppContext, choice: Choice) -> tuple[Raw, InlineKeyboardMarkup]:
-    rows = [
-        [
-            _option(
-                context.t("export-all-strategies"),
-                choice.strategy is None,
-                _data("s", replace(choice, strategy=None).data()),
-            )
-        ],
-        *(
-            [
-                _option(
-                    context.t(f"strategy-{s.value}"),
-                    s is choice.strategy,
-                    _data("s", replace(choice, strategy=s).data()),
-                )
-            ]
-            for s in STRATEGIES
-        ),
-        [InlineKeyboardButton(context.t("button-back"), callback_data=_data("s", choice.data()))],
+def _short_list(
+    context: AppContext,
+    choice: Choice,
+    title: str,
+    everything: tuple[str, Choice],
+    options: list[tuple[str, bool, Choice]],
+) -> tuple[Raw, InlineKeyboardMarkup]:
+    """A list that fits one screen (strategies, review statuses): "all" (its label's key and
+    the choice it makes), the options (label, whether chosen, the choice it makes), back to
+    the filters as they were."""
+    none_chosen = not any(selected for _, selected, _ in options)
+    rows = [[_option(context.t(everything[0]), none_chosen, _data("s", everything[1].data()))]]
+    rows += [
+        [_option(label, selected, _data("s", then.data()))] for label, selected, then in options
     ]
-    return context.t("export-choose-strategy"), InlineKeyboardMarkup(rows)
+    rows.append(
+        [InlineKeyboardButton(context.t("button-back"), callback_data=_data("s", choice.data()))]
+    )
+    return context.t(title), InlineKeyboardMarkup(rows)
+
+
+def _strategy_list(context: AppContext, choice: Choice) -> tuple[Raw, InlineKeyboardMarkup]:
+    options = [
+        (str(context.t(f"strategy-{s.value}")), s is choice.strategy, replace(choice, strategy=s))
+        for s in STRATEGIES
+    ]
+    everything = ("export-all-strategies", replace(choice, strategy=None))
+    return _short_list(context, choice, "export-choose-strategy", everything, options)
 
 
 def _review_list(context: AppContext, choice: Choice) -> tuple[Raw, InlineKeyboardMarkup]:
-    rows = [
-        [
-            _option(
-                context.t("export-all-review"),
-                choice.review is None,
-                _data("s", replace(choice, review=None).data()),
-            )
-        ],
-        *(
-            [
-                _option(
-                    context.t(f"digest-xlsx-review-{r.value}"),
-                    r is choice.review,
-                    _data("s", replace(choice, review=r).data()),
-                )
-            ]
-            for r in REVIEW_STATUSES
-        ),
-        [InlineKeyboardButton(context.t("button-back"), callback_data=_data("s", choice.data()))],
+    options = [
+        (
+            str(context.t(f"digest-xlsx-review-{r.value}")),
+            r is choice.review,
+            replace(choice, review=r),
+        )
+        for r in REVIEW_STATUSES
     ]
-    return context.t("export-choose-review"), InlineKeyboardMarkup(rows)
+    everything = ("export-all-review", replace(choice, review=None))
+    return _short_list(context, choice, "export-choose-review", everything, options)
 
 
 # -- the handlers --------------------------------------------------------------------------
