@@ -215,11 +215,38 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
         for missing in zips.missing:
             print(f"dampingan: photo file missing, left out: {missing}", file=sys.stderr)
         print(f"{args.out}: {zips.photos} photos in {len(zips.parts)} ZIP parts")
-        return 0
-    content = await asyncio.to_thread(render, export, fmt, made_at=clock.now(), tz=settings.tz)
-    args.out.write_bytes(content)
-    print(f"{args.out}: {len(export.rows)} rows")
+    else:
+        content = await asyncio.to_thread(render, export, fmt, made_at=clock.now(), tz=settings.tz)
+        args.out.write_bytes(content)
+        print(f"{args.out}: {len(export.rows)} rows")
+    # As /ekspor's entry, with no one's Telegram id: the data left through the server's shell.
+    await _record(
+        settings,
+        "export.command_line",
+        str(args.out),
+        format=fmt.value,
+        start=args.start.isoformat(),
+        end=args.end.isoformat(),
+        kecamatan_id=kecamatan_id,
+        agency_id=agency_id,
+        strategy=filters.strategy.value if filters.strategy else None,
+        rows=len(export.rows),
+    )
     return 0
+
+
+async def _record(settings: Settings, action: str, target: str, **details: object) -> None:
+    """An audit entry for what was done from the command line (no actor: the shell)."""
+    from models import audit
+    from models.db import make_engine, make_sessionmaker
+
+    engine = make_engine(settings.database_url_or_default)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            audit.record(session, action, actor=None, target=target[:200], **details)
+            await session.commit()
+    finally:
+        await engine.dispose()
 
 
 async def _audit(settings: Settings, since: date | None) -> int:
@@ -254,9 +281,23 @@ def _backup(settings: Settings, action: str, folder: Path) -> int:
         if action == "backup":
             manifest = take_backup(settings, folder, now())
             print(f"{folder}: backup written ({len(manifest.files)} files, see manifest.json)")
+            # After the copy: the entry is in the next backup, not in this one.
+            asyncio.run(
+                _record(settings, "backup.written", str(folder), files=len(manifest.files))
+            )
         else:
             manifest = restore(settings, folder)
             print(f"{folder}: restored ({len(manifest.files)} files checked against the manifest)")
+            # In the restored database: when it was restored, and from which copy.
+            asyncio.run(
+                _record(
+                    settings,
+                    "backup.restored",
+                    str(folder),
+                    created_at=manifest.created_at,
+                    files=len(manifest.files),
+                )
+            )
     except (BackupError, OSError) as exc:
         # OSError: a folder that cannot be created or read (permissions, a full disk).
         print(f"dampingan {action}: {exc}", file=sys.stderr)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from core.context import AppContext, DampinganApplication
 from core.i18n import date_time
+from models import audit
 from models.outbox import add as queue_message
 from models.users import admins
 from services import backup
@@ -55,13 +56,24 @@ async def nightly(application: DampinganApplication, now: datetime) -> Path | No
     directory = settings.backup_dir
     target = directory / backup.stamped_name(now, settings)
     try:
-        await asyncio.to_thread(backup.take_backup, settings, target, now)
+        manifest = await asyncio.to_thread(backup.take_backup, settings, target, now)
         removed = await asyncio.to_thread(backup.prune, directory, settings.backup_keep)
     except Exception as exc:
         _LOG.exception("nightly backup into %s failed", target)
         await _tell_admins(application, now, str(exc) or type(exc).__name__)
         return None
     _LOG.info("nightly backup written to %s; %d old backup(s) removed", target, len(removed))
+    # After the copy, so the entry is in the next night's backup, not this one.
+    async with application.scope() as scope:
+        audit.record(
+            scope.session,
+            "backup.nightly",
+            actor=None,
+            target=str(target),
+            files=len(manifest.files),
+            removed=[p.name for p in removed],
+        )
+        await scope.session.commit()
     return target
 
 

@@ -310,6 +310,12 @@ def test_the_cli_backs_up_and_restores(tmp_path: Path) -> None:
     finally:
         conn.close()
     assert villages > 0
+    # The backup is in the source's audit log; the restore in the restored database's.
+    source_log = _cli(tmp_path, data, "audit").stdout
+    assert f"| system | backup.written | {folder} | files=2" in source_log
+    restored_log = _cli(tmp_path, restored, "audit").stdout
+    assert f"| system | backup.restored | {folder} |" in restored_log
+    assert "backup.written" not in restored_log  # written after the copy, so not in it
 
 
 # Enough photo files that copying and hashing them takes a while: the kill lands mid-way.

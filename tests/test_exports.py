@@ -544,3 +544,14 @@ async def test_cli_exports_each_format(tmp_path: Path) -> None:
         "2025-06-01",
     )
     assert backwards.returncode == 2
+
+    # Each export that was written is in the audit log, with the shell (no one) as its actor.
+    audit_lines = run_cli(tmp_path, "audit").stdout.splitlines()
+    exports = [line for line in audit_lines if "| export.command_line |" in line]
+    assert [line.split(" | ")[1:4] for line in exports] == [
+        ["system", "export.command_line", "out.xlsx"],
+        ["system", "export.command_line", "taman.csv"],
+        ["system", "export.command_line", "pts.geojson"],
+        ["system", "export.command_line", "zips"],
+    ]
+    assert "format=csv" in exports[1] and "rows=1" in exports[1]

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from jobs.backup import nightly
+from models.audit import AuditEntry
 from models.outbox import OutboxMessage
 from services import backup
 from tests.conftest import PG_SERVER_URL, TEST_NOW
@@ -27,6 +28,20 @@ async def test_the_nightly_backup_is_stamped_and_pruned(harness: Harness, tmp_pa
         folder = await nightly(harness.app, TEST_NOW + timedelta(days=day))
         assert folder is not None and backup.verify(folder)[1] == []
     assert sorted(p.name for p in directory.iterdir()) == ["20261126-100000", "20261127-100000"]
+    async with harness.db() as session:
+        entries = (
+            await session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.action == "backup.nightly")
+                .order_by(AuditEntry.id)
+            )
+        ).all()
+    assert [Path(e.target or "").name for e in entries] == [
+        "20261125-100000",
+        "20261126-100000",
+        "20261127-100000",
+    ]
+    assert [e.details["removed"] for e in entries] == [[], [], ["20261125-100000"]]
 
 
 async def test_a_failed_backup_is_told_to_the_admins(harness: Harness, tmp_path: Path) -> None:
