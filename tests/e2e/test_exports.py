@@ -503,10 +503,25 @@ async def test_photo_parts_are_sent_one_by_one_with_progress(
     monkeypatch.setattr(exports, "write_photo_zips", slow)
 
     admin = h.user(ADMIN_ID, "Admin")
+    staff = h.user(STAFF, "Staf")
     formats = await filters_screen(h, admin)
     await admin.press(formats, "Foto (ZIP)")
+    # Someone else's message while the photos are being packed is answered at once: the
+    # packing runs in a worker thread and holds only the admin's own chat.
+    await admin.wait_for(lambda m: m.get("text", "").startswith("Mengemas foto:"), timeout=20)
+    await staff.send_text("/bantuan")
+    await staff.next_message(timeout=10)
+    answered = h.sandbox.calls("sendMessage")[-1]
+    assert answered.params["chat_id"] == STAFF
     await admin.wait_for(lambda m: "berkas ZIP" in m.get("text", ""), timeout=20)
     await h.sandbox.settle()
+    finished = [
+        r
+        for r in h.sandbox.calls("editMessageText")
+        if r.params.get("message_id") == formats["message_id"]
+        and r.params["text"].startswith("3 foto terkirim")
+    ]
+    assert finished and answered.time < finished[0].time
 
     edits = [
         r.params["text"]
