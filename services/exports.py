@@ -28,13 +28,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.i18n import Translator
@@ -44,6 +39,9 @@ from models.exports import ExportFilter, ExportPhoto, ExportRow, export_rows
 from models.flags import FlagKind
 from models.regions import Kecamatan
 from models.reports import ReviewStatus
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 __all__ = [
     "COLUMNS",
@@ -261,6 +259,8 @@ def _photo_values(photo: ExportPhoto, tz: tzinfo) -> list[Any]:
 
 def _text(value: str) -> str:
     # Control characters (pasted from other apps) make openpyxl refuse the whole workbook.
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     return str(ILLEGAL_CHARACTERS_RE.sub("", value))
 
 
@@ -270,6 +270,9 @@ def _sheet(
     headers: Sequence[str],
     lines: Sequence[Sequence[Any]],
 ) -> None:
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     bold = Font(bold=True)
     widths = [len(header) + 2 for header in headers]
     for column, header in enumerate(headers, start=1):
@@ -298,6 +301,9 @@ def _sheet(
 
 def xlsx_bytes(export: Export, *, made_at: datetime, tz: tzinfo = UTC) -> bytes:
     """Three sheets: the rows, the photos, and the filters with the time it was made."""
+    # Imported here: openpyxl brings NumPy, 28 MiB the bot needs only once someone exports.
+    from openpyxl import Workbook
+
     workbook = Workbook()
     reports = workbook.active
     assert reports is not None

@@ -5,11 +5,8 @@ pixels), with or without boundaries; and where each visit goes."""
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 from datetime import UTC, date, datetime
 from itertools import pairwise
-from pathlib import Path
 
 from PIL import Image
 from sqlalchemy import select
@@ -283,14 +280,3 @@ def test_a_broken_stored_geometry_does_not_stop_the_digest() -> None:
         visits=(MapVisit(1, None, -6.9, 109.41, (BEBAN,)),),
     )
     check_png(map_png(data, labels=LABELS), visits=1)
-
-
-def test_the_bot_loads_matplotlib_only_when_it_draws(tmp_path: Path) -> None:
-    code = (
-        "import sys, services.digests, handlers.summary, jobs.digests; "
-        "assert 'matplotlib' not in sys.modules"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr

@@ -4,6 +4,8 @@ speed; these counts keep the budget from slipping back unnoticed."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -13,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from models.updates import unhandled
+from tests.conftest import REPO
 from tests.e2e.conftest import Harness
 from tests.e2e.factories import add_staff, jpeg
 from tests.e2e.flows import STAFF, answer, buttons, caught_up, fill_until_households, press
@@ -132,3 +135,24 @@ async def test_answers_marked_in_a_batch_reach_the_inbox_by_the_next_start(
     await h.restart()
     async with h.db() as session:
         assert await unhandled(session) == []
+
+
+# Each is several MiB resident (NumPy 14, matplotlib 20, SciPy 26) and needed only by a
+# feature's first use: a photo, a digest's drawings, an export or an import of XLSX.
+# (libheif, 6.5 MiB, is loaded with the photo store on purpose: see services/photos.py.)
+HEAVY = ("numpy", "matplotlib", "openpyxl", "scipy", "imagehash")
+
+
+def test_the_bot_starts_without_its_heavy_libraries() -> None:
+    code = (
+        "import sys\n"
+        "from bot.app import build_application\n"
+        "from core.settings import Settings\n"
+        "build_application(Settings(_env_file=None, TELEGRAM_BOT_TOKEN='1:x'))\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
