@@ -55,6 +55,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Each pooled connection keeps its own page cache (2 MiB by default), and up to
+    # MAX_CONNECTIONS are open under load: 256 KiB each. In WAL mode a connection's cache
+    # is dropped anyway whenever another connection has written since its last read, and
+    # the pages are then read again from the operating system's cache.
+    cursor.execute("PRAGMA cache_size=-256")
     cursor.close()
 
 
