@@ -7,6 +7,7 @@ import collections
 from collections.abc import Sequence
 from typing import Any, cast
 
+import aiosqlite
 from sqlalchemy import event
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
@@ -167,6 +168,14 @@ def _one_hop_connect(
     return _OneHopConnection(adapted.dbapi, adapted._connection)
 
 
+# The adapter hooks `_OneHopCursor` overrides are those of SQLAlchemy 2.1's shared asyncio
+# connector; with a SQLAlchemy (or aiosqlite) without them the stock adapter is kept.
+_ONE_HOP = all(
+    hasattr(AsyncAdapt_aiosqlite_cursor, name)
+    for name in ("_make_new_cursor", "_aenter_cursor", "_execute_async", "_executemany_async")
+) and hasattr(aiosqlite.Connection, "_execute")
+
+
 # Every update in flight and every delivery in flight may hold a connection while it waits
 # for Telegram; core/concurrency.py and services/delivery.py cap both so that together they
 # stay below this (a PostgreSQL server allows 100 by default).
@@ -185,7 +194,8 @@ def make_engine(url: str) -> AsyncEngine:
         max_overflow=POOL_OVERFLOW,
     )
     if target.get_backend_name() == "sqlite":
-        event.listen(engine.sync_engine, "do_connect", _one_hop_connect)
+        if _ONE_HOP:
+            event.listen(engine.sync_engine, "do_connect", _one_hop_connect)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
 
