@@ -76,12 +76,12 @@ class UpdateScope:
     @property
     def session(self) -> AsyncSession:
         if self._session is None:
-            self._session = self.sessionmaker()
             if self.update_id is not None and self.marker is not None:
-                sync = self._session.sync_session
-                event.listen(sync, "before_commit", self._mark)
-                event.listen(sync, "after_commit", self._marked)
-                event.listen(sync, "after_rollback", self._unmarked)
+                # The commit hooks (`_session_hook`) find the scope in the session's info:
+                # listeners on each new session cost more than the rest of opening it.
+                self._session = self.sessionmaker(info={_SCOPE_INFO: self})
+            else:
+                self._session = self.sessionmaker()
         return self._session
 
     def _mark(self, session: Session) -> None:
@@ -124,7 +124,28 @@ class UpdateScope:
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
+            self._session.info.pop(_SCOPE_INFO, None)
             self._session = None
+
+
+# The key of the update scope in the info of the session it opened (see `_session_hook`).
+_SCOPE_INFO = "dampingan_update_scope"
+
+
+def _session_hook(method: Callable[[UpdateScope, Session], None]) -> Callable[[Session], None]:
+    def hook(session: Session) -> None:
+        scope = session.info.get(_SCOPE_INFO)
+        if scope is not None:
+            method(scope, session)
+
+    return hook
+
+
+# Once for every session of the process; a session that no update scope opened for an update
+# (a job's, a test's, a tool's) has no scope in its info and is left alone.
+event.listen(Session, "before_commit", _session_hook(UpdateScope._mark))
+event.listen(Session, "after_commit", _session_hook(UpdateScope._marked))
+event.listen(Session, "after_rollback", _session_hook(UpdateScope._unmarked))
 
 
 _LOG = logging.getLogger(__name__)
