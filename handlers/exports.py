@@ -55,7 +55,7 @@ from telegram.ext import (
 
 from core.context import AppContext
 from core.i18n import Raw, short_date
-from handlers.common import RepliesTo, button_grid, parse_date
+from handlers.common import RepliesTo, button_grid, page_nav, parse_date
 from models import audit
 from models.activities import Strategy
 from models.agencies import Agency, get_agency, list_agencies
@@ -336,27 +336,25 @@ def _paged(
     choice: Choice,
     step: str,
     page: int,
-    everything: InlineKeyboardButton,
-    options: list[InlineKeyboardButton],
+    everything: tuple[str, bool, Choice],
+    options: list[tuple[str, bool, Choice]],
 ) -> InlineKeyboardMarkup:
-    """One page of a list, "all" first, then previous / next and back to the filters."""
+    """One page of a long list (kecamatan, agencies): "all" (its label's key, whether
+    chosen, the choice it makes) first, the options (label, whether chosen, the choice it
+    makes), previous / next, and back to the filters as they were."""
     pages = max(1, -(-len(options) // PER_PAGE))
     if not 0 <= page < pages:
         raise ValueError(page)
-    rows = [[everything], *button_grid(options[page * PER_PAGE : (page + 1) * PER_PAGE])]
-    nav = []
-    if page > 0:
-        nav.append(
-            InlineKeyboardButton(
-                context.t("button-previous"), callback_data=_data(step, choice.data(), page - 1)
-            )
-        )
-    if page < pages - 1:
-        nav.append(
-            InlineKeyboardButton(
-                context.t("button-next"), callback_data=_data(step, choice.data(), page + 1)
-            )
-        )
+    all_key, all_chosen, all_choice = everything
+    shown = [
+        _option(label, selected, _data("s", then.data()))
+        for label, selected, then in options[page * PER_PAGE : (page + 1) * PER_PAGE]
+    ]
+    rows = [
+        [_option(context.t(all_key), all_chosen, _data("s", all_choice.data()))],
+        *button_grid(shown),
+    ]
+    nav = page_nav(context, page, pages, lambda n: _data(step, choice.data(), n))
     if nav:
         rows.append(nav)
     rows.append(
@@ -371,19 +369,8 @@ async def _kecamatan_list(
     if _limited(user):
         raise Refused("export-out-of-scope")
     every = sorted(await list_kecamatan(context.session), key=lambda k: k.name)
-    options = [
-        _option(
-            row.name,
-            row.id == choice.kecamatan,
-            _data("s", replace(choice, kecamatan=row.id).data()),
-        )
-        for row in every
-    ]
-    everything = _option(
-        context.t("export-all-kecamatan"),
-        not choice.kecamatan,
-        _data("s", replace(choice, kecamatan=0).data()),
-    )
+    options = [(k.name, k.id == choice.kecamatan, replace(choice, kecamatan=k.id)) for k in every]
+    everything = ("export-all-kecamatan", not choice.kecamatan, replace(choice, kecamatan=0))
     return context.t("export-choose-kecamatan"), _paged(
         context, choice, "K", page, everything, options
     )
@@ -393,15 +380,8 @@ async def _agency_list(
     context: AppContext, choice: Choice, page: int
 ) -> tuple[Raw, InlineKeyboardMarkup]:
     agencies: list[Agency] = list(await list_agencies(context.session))
-    options = [
-        _option(a.label, a.id == choice.agency, _data("s", replace(choice, agency=a.id).data()))
-        for a in agencies
-    ]
-    everything = _option(
-        context.t("export-all-agencies"),
-        not choice.agency,
-        _data("s", replace(choice, agency=0).data()),
-    )
+    options = [(a.label, a.id == choice.agency, replace(choice, agency=a.id)) for a in agencies]
+    everything = ("export-all-agencies", not choice.agency, replace(choice, agency=0))
     return context.t("export-choose-agency"), _paged(
         context, choice, "A", page, everything, options
     )
