@@ -236,7 +236,12 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _record(settings: Settings, action: str, target: str, **details: object) -> None:
-    """An audit entry for what was done from the command line (no actor: the shell)."""
+    """An audit entry for what was done from the command line (no actor: the shell).
+
+    Written after the work is done: if the database refuses it, the work still stands, so
+    the shell is told on stderr instead of the command failing as if nothing was written."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from models import audit
     from models.db import make_engine, make_sessionmaker
 
@@ -245,6 +250,8 @@ async def _record(settings: Settings, action: str, target: str, **details: objec
         async with make_sessionmaker(engine)() as session:
             audit.record(session, action, actor=None, target=target[:200], **details)
             await session.commit()
+    except SQLAlchemyError as exc:
+        print(f"dampingan: done, but not recorded in the audit log: {exc}", file=sys.stderr)
     finally:
         await engine.dispose()
 

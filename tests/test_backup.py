@@ -318,6 +318,27 @@ def test_the_cli_backs_up_and_restores(tmp_path: Path) -> None:
     assert "backup.written" not in restored_log  # written after the copy, so not in it
 
 
+def test_a_backup_the_audit_log_refuses_still_stands(tmp_path: Path) -> None:
+    data, folder = tmp_path / "data", tmp_path / "b1"
+    imported = _cli(tmp_path, data, "import", "regions", str(REPO / "demo" / "regions.csv"))
+    assert imported.returncode == 0, imported.stderr
+    conn = sqlite3.connect(data / "dampingan.sqlite3")
+    try:
+        conn.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON audit_log "
+            "BEGIN SELECT RAISE(ABORT, 'audit log refused'); END"
+        )
+        conn.commit()
+    finally:
+        conn.close()
+    done = _cli(tmp_path, data, "backup", str(folder))
+    # The copy is whole and the command says so; only the audit entry is missing, on stderr.
+    assert done.returncode == 0, done.stderr
+    assert "backup written" in done.stdout
+    assert "not recorded in the audit log" in done.stderr and "Traceback" not in done.stderr
+    assert backup.verify(folder)[1] == []
+
+
 # Enough photo files that copying and hashing them takes a while: the kill lands mid-way.
 KILL_PHOTOS = 1500
 
