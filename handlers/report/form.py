@@ -99,6 +99,8 @@ MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 
 NOTICE = "report.notice"
 REMOVE_FILES = "report.remove_files"
+VILLAGES = "report.villages"
+FILE_HINT = "report.file_hint"
 StepHandler = Callable[[Update, AppContext, Report], Awaitable[Step]]
 Callback = Callable[[Update, AppContext], Coroutine[Any, Any, None]]
 
@@ -140,10 +142,17 @@ def _today(context: AppContext) -> date:
 
 
 async def _villages(context: AppContext) -> list[Village]:
+    """The agency's villages today; read once per update (the form's start counts them and
+    then lists them)."""
     user = context.user
     if user is None or user.agency_id is None:
         return []
-    return list(await active_villages(context.session, user.agency_id, _today(context)))
+    extra = current_scope().extra
+    if VILLAGES not in extra:
+        extra[VILLAGES] = list(
+            await active_villages(context.session, user.agency_id, _today(context))
+        )
+    return list(extra[VILLAGES])
 
 
 async def _catalogue(context: AppContext) -> dict[str, str]:
@@ -227,7 +236,10 @@ async def ask(update: Update, context: AppContext, report: Report, step: Step) -
         case Step.PHOTOS:
             count = len(current_activity(report).photos)
             text = t("report-ask-photos", prefix=prefix, count=count, maximum=MAX_PHOTOS)
-            if await _first_photo_question(context, report):
+            hint = current_scope().extra.pop(FILE_HINT, None)
+            if hint is None:
+                hint = await _first_photo_question(context, report)
+            if hint:
                 text = Raw(f"{text}\n{t('report-photos-file-hint')}")
             await _reply(update, text, reply_markup=views.photos_keyboard(context, report, count))
         case Step.LOCATION:
@@ -248,13 +260,21 @@ async def ask(update: Update, context: AppContext, report: Report, step: Step) -
             )
 
 
-async def _first_photo_question(context: AppContext, report: Report) -> bool:
+def _take_file_hint(report: Report) -> bool:
     """Whether this is the draft's first photo question, which alone says that a photo sent
     as a file keeps its time and place (not every activity's, nor every repeat). Recorded
-    before it is sent, in a commit of its own once a draft: told at most once."""
+    in the draft before the question is sent: told at most once."""
     if state(report).get("file_hint"):
         return False
     set_state(report, file_hint=True)
+    return True
+
+
+async def _first_photo_question(context: AppContext, report: Report) -> bool:
+    """`_take_file_hint` for a question asked again (the answer's own commit is done): in a
+    commit of its own, if the tip is due."""
+    if not _take_file_hint(report):
+        return False
     await context.session.commit()
     return True
 
@@ -338,6 +358,9 @@ def _step(handler: StepHandler) -> Callback:
             return
         scope = current_scope()
         advance(report, step, update_id=scope.update_id)
+        if step is Step.PHOTOS and not _is_image_message(update):
+            # The photo question follows: its tip is recorded in this commit, not a second.
+            scope.extra[FILE_HINT] = _take_file_hint(report)
         # The draft now records this update as handled; its inbox mark can wait.
         scope.lazy_mark = scope.update_id is not None
         await context.session.commit()
@@ -459,7 +482,10 @@ async def start_report(update: Update, context: AppContext) -> None:
         report.village = villages[0]
         step = Step.DATE
     set_state(report, act=0, villages=len(villages))
-    advance(report, step)
+    scope = current_scope()
+    advance(report, step, update_id=scope.update_id)
+    # The new draft records this update as handled (see `_step`); its inbox mark can wait.
+    scope.lazy_mark = scope.update_id is not None
     await context.session.commit()
     async with _asking(context, report):
         if len(villages) == 1:

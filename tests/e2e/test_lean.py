@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -83,6 +83,72 @@ async def test_a_typed_answer_costs_two_statements_and_one_commit(harness: Harne
         assert handlers[0].startswith("SELECT") and "FROM app_user" in handlers[0]
         assert handlers[1].startswith("UPDATE report SET")
         assert sql.commits == 2  # the handler's, and the poller's for the batch
+
+
+async def test_every_step_before_the_send_costs_at_most_three_statements_and_one_commit(
+    harness: Harness,
+) -> None:
+    """Each update of a whole report up to the summary: the person with the draft, the
+    answer written, and at most one read the step needs (the village list, the activities,
+    a photo's reuse check, the summary's activity names); one commit of the handler's.
+    The send writes the report itself and is counted on its own."""
+    h = harness
+    await add_staff(h, STAFF)
+    user = h.user(STAFF, "Budi")
+    sandbox = h.sandbox
+    await sandbox.settle()
+    asked: dict[str, Any] = {}
+
+    async def lapor() -> None:
+        asked["village"] = await answer(user, "/lapor")
+
+    async def village() -> None:
+        asked["date"] = await press(sandbox, user, asked["village"], "Majalangu")
+
+    async def visit_date() -> None:
+        asked["strategy"] = await press(sandbox, user, asked["date"], buttons(asked["date"])[0])
+
+    async def strategy() -> None:
+        asked["activity"] = await press(
+            sandbox, user, asked["strategy"], "1. Pengurangan beban pengeluaran masyarakat"
+        )
+
+    async def activity() -> None:
+        await press(sandbox, user, asked["activity"], "PBI JKN (iuran BPJS Kesehatan)")
+
+    async def photo() -> None:
+        await user.send_photo(jpeg(seed=7))
+        asked["photos"] = await caught_up(sandbox, user)
+
+    async def done() -> None:
+        await press(sandbox, user, asked["photos"], buttons(asked["photos"])[0])
+
+    async def location() -> None:
+        await user.send_location(-7.1234, 109.3456, horizontal_accuracy=12.5)
+        assert "Periksa" in (await caught_up(sandbox, user))["text"]
+
+    steps: list[tuple[str, Callable[[], Awaitable[object]]]] = [
+        ("/lapor", lapor),
+        ("village", village),
+        ("date", visit_date),
+        ("strategy", strategy),
+        ("activity", activity),
+        ("households", lambda: answer(user, "12")),
+        ("people", lambda: answer(user, "40")),
+        ("description", lambda: answer(user, "Pendataan 12 KK calon penerima PBI JKN.")),
+        ("photo", photo),
+        ("done", done),
+        ("location", location),
+    ]
+    for name, step in steps:
+        with counting(h) as sql:
+            await step()
+            await sandbox.settle()
+        handlers = sql.of_handlers()
+        assert 2 <= len(handlers) <= (4 if name == "photo" else 3), (name, handlers)
+        assert "FROM app_user" in handlers[0], (name, handlers)
+        # The handler's commit, and the poller's for the batch it fetched.
+        assert sql.commits == 2, (name, sql.commits, sql.statements)
 
 
 async def test_a_whole_report_costs_at_most_one_and_a_half_calls_per_update(
