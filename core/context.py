@@ -65,8 +65,9 @@ class UpdateScope:
     _mark_pending: bool = False
     handled: bool = False
     # Set by a handler whose commit itself records the update as handled (the form's draft
-    # keeps the id of the last update it took): the inbox mark is then written later, in a
-    # batch (`lazy_marks`, flushed by the poller), sparing a statement per answer.
+    # keeps the id of the last update it took; a sent report, that of the press that sent
+    # it): the inbox mark is then written later, in a batch (`lazy_marks`, flushed by the
+    # poller), sparing a statement per answer.
     lazy_mark: bool = False
     lazy_marks: set[int] | None = None
     # The person's unfinished report, read with the person by the gate (handlers/access.py).

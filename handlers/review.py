@@ -54,7 +54,7 @@ from models import reviews
 from models.activities import activity_names
 from models.agencies import Agency
 from models.flags import FlagKind, kinds
-from models.outbox import add as queue_message
+from models.outbox import OutboxMessage
 from models.reports import Photo, Report, ReviewStatus
 from models.reviews import OutOfScope, PendingComment, Scope
 from models.users import ReviewNotify, User
@@ -482,7 +482,7 @@ async def on_comment(update: Update, context: AppContext) -> None:
     _LOG.info("report %s v%s sent back by %s", report.reference, report.version, user.telegram_id)
     if notice is not None:
         # If this fails, the outbox job sends it within a minute.
-        await outbox.deliver(context.session, context.bot, notice)
+        await outbox.deliver_claimed(context.session, context.bot, notice)
     await message.reply_text(
         context.t("review-correction-sent", reference=report.reference or "—")
     )
@@ -493,8 +493,9 @@ async def on_comment(update: Update, context: AppContext) -> None:
 
 async def _queue_correction_request(
     context: AppContext, report: Report, reviewer: User, comment: str
-) -> int | None:
-    """Queues the comment to the author, with the button that opens the report."""
+) -> OutboxMessage | None:
+    """Queues the comment to the author, with the button that opens the report (claimed
+    by this process, which sends it after the commit)."""
     author = await context.session.get(User, report.user_id)
     if author is None or not author.active:
         return None
@@ -510,7 +511,7 @@ async def _queue_correction_request(
             ]
         ]
     )
-    message = queue_message(
+    return outbox.queue(
         context.session,
         author.telegram_id,
         translator(
@@ -523,8 +524,6 @@ async def _queue_correction_request(
         ),
         reply_markup=keyboard.to_dict(),
     )
-    await context.session.flush()
-    return message.id
 
 
 async def cancel_comment(update: Update, context: AppContext) -> None:

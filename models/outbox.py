@@ -35,10 +35,25 @@ class OutboxMessage(Base):
 
 
 def add(
-    session: AsyncSession, chat_id: int, text: str, reply_markup: dict[str, Any] | None = None
+    session: AsyncSession,
+    chat_id: int,
+    text: str,
+    reply_markup: dict[str, Any] | None = None,
+    *,
+    claimed_by: str | None = None,
+    claimed_until: datetime | None = None,
 ) -> OutboxMessage:
-    """Queues a message in the caller's transaction; `claim` and send it after the commit."""
-    message = OutboxMessage(chat_id=chat_id, text=text, reply_markup=reply_markup)
+    """Queues a message in the caller's transaction; `claim` and send it after the commit.
+    A sender that will send it itself right after the commit queues it claimed already
+    (`claimed_by`, until `claimed_until`): the commit that queues it is then its claim."""
+    message = OutboxMessage(
+        chat_id=chat_id,
+        text=text,
+        reply_markup=reply_markup,
+        claimed_by=claimed_by,
+        claimed_until=claimed_until,
+        attempts=0 if claimed_by is None else 1,
+    )
     session.add(message)
     return message
 
@@ -51,13 +66,18 @@ async def claim(
     lease: timedelta,
     *,
     take_over: str | None = None,
+    renew: int | None = None,
 ) -> bool:
     """Takes the message for sending until `now + lease`; False if it was sent or another
     sender holds it. `take_over` names a holder known to be gone, whose lease is taken over
-    before it ends. The caller commits before sending."""
+    before it ends. `renew` is the `attempts` of a claim `owner` holds: it is taken again
+    (its lease from `now`) unless another claim came in between (each claim counts up
+    `attempts`). The caller commits before sending."""
     free = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
     if take_over is not None:
         free = or_(free, OutboxMessage.claimed_by == take_over)
+    if renew is not None:
+        free = or_(free, (OutboxMessage.claimed_by == owner) & (OutboxMessage.attempts == renew))
     result = await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None), free)

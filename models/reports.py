@@ -26,6 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
     bindparam,
     delete,
+    or_,
     select,
     update,
 )
@@ -91,8 +92,9 @@ class Report(Base):
     asked_rev: Mapped[int] = mapped_column(default=0, server_default="0")
     # The draft's activities with their photos (models/drafts.py); None once submitted.
     draft_activities: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
-    # The last update whose answer changed the draft, written with the answer: an update
-    # handled before a crash, but not yet marked in the update inbox, is recognised by it.
+    # The last update whose answer changed the draft, written with the answer (once sent:
+    # the press that sent this version): an update handled before a crash, but not yet
+    # marked in the update inbox, is recognised by it.
     last_update_id: Mapped[int | None] = mapped_column(BigInteger)
     # When the person was told that their untouched draft will be discarded.
     draft_reminded_at: Mapped[datetime | None]
@@ -547,40 +549,34 @@ def _other_submitted(exclude: Collection[int]) -> list[ColumnElement[bool]]:
     return [Report.status == ReportStatus.SUBMITTED, Report.id.not_in(list(exclude))]
 
 
-async def references_of_photos(
-    session: AsyncSession, sha256s: Collection[str], *, exclude: Collection[int]
-) -> list[tuple[str, str]]:
-    """(sha256, reference) of the other sent reports' photos with one of these digests
-    (the bytes as received), the earliest report first."""
-    if not sha256s:
+async def photos_alike(
+    session: AsyncSession,
+    sha256s: Collection[str],
+    *,
+    phash_since: datetime | None,
+    exclude: Collection[int],
+) -> list[tuple[str, str | None, str]]:
+    """(sha256, pHash, reference) of the other sent reports' photos that may be one of
+    these: the same digest (the bytes as received) at any age, or, with `phash_since`, any
+    photo with a pHash of a report sent since then; the earliest report first. One query
+    for both: a regency's year is some thousands of photos, compared in Python in
+    milliseconds (no SQL dialect we run counts differing bits)."""
+    alike: list[ColumnElement[bool]] = [Photo.sha256.in_(list(sha256s))] if sha256s else []
+    if phash_since is not None:
+        alike.append(Photo.phash.is_not(None) & (Report.submitted_at >= phash_since))
+    if not alike:
         return []
     stmt = (
-        select(Photo.sha256, Report.reference)
+        select(Photo.sha256, Photo.phash, Report.reference)
         .join(ReportActivity, ReportActivity.id == Photo.activity_id)
         .join(Report, Report.id == ReportActivity.report_id)
-        .where(Photo.sha256.in_(list(sha256s)), *_other_submitted(exclude))
-        .order_by(Report.submitted_at, Report.id)
-    )
-    return [(digest, ref) for digest, ref in await session.execute(stmt) if ref is not None]
-
-
-async def photo_hashes_since(
-    session: AsyncSession, since: datetime, *, exclude: Collection[int]
-) -> list[tuple[str, str]]:
-    """(pHash, reference) of the photos of other reports sent since `since`, the earliest
-    report first. A regency's year is some thousands of photos: comparing them in Python
-    takes milliseconds, and no SQL dialect we run counts differing bits."""
-    stmt = (
-        select(Photo.phash, Report.reference)
-        .join(ReportActivity, ReportActivity.id == Photo.activity_id)
-        .join(Report, Report.id == ReportActivity.report_id)
-        .where(Photo.phash.is_not(None), Report.submitted_at >= since, *_other_submitted(exclude))
+        .where(or_(*alike), *_other_submitted(exclude))
         .order_by(Report.submitted_at, Report.id)
     )
     return [
-        (phash, ref)
-        for phash, ref in await session.execute(stmt)
-        if phash is not None and ref is not None
+        (digest, phash, ref)
+        for digest, phash, ref in await session.execute(stmt)
+        if ref is not None
     ]
 
 

@@ -75,19 +75,24 @@ async def photo_reuse(
     """The other sent reports that hold one of `photos`: the same bytes (at any age), or the
     same picture by perceptual hash (sent in the last 12 months). One entry per report,
     "same" before "similar", the earliest report first."""
-    exclude = _exclude(report)
-    found: dict[str, Match] = {}
     digests = {photo.sha256 for photo in photos}
-    for _digest, reference in await reports.references_of_photos(
-        session, digests, exclude=exclude
-    ):
-        found.setdefault(reference, "same")
     hashes = [photo.phash for photo in photos if photo.phash]
-    if hashes:
-        since = now - SIMILAR_LOOKBACK
-        for other, reference in await reports.photo_hashes_since(session, since, exclude=exclude):
-            if reference not in found and _similar(other, hashes):
-                found[reference] = "similar"
+    rows = await reports.photos_alike(
+        session,
+        digests,
+        # Only a photo with a pHash of its own looks for similar ones.
+        phash_since=now - SIMILAR_LOOKBACK if hashes else None,
+        exclude=_exclude(report),
+    )
+    found: dict[str, Match] = {}
+    for digest, _phash, reference in rows:
+        if digest in digests:
+            found.setdefault(reference, "same")
+    # A row that matched by its digest alone (older than the lookback) names a report
+    # already found "same"; every other row is within the lookback.
+    for _digest, other, reference in rows:
+        if other and reference not in found and _similar(other, hashes):
+            found[reference] = "similar"
     ranked = sorted(found.items(), key=lambda item: item[1] != "same")
     return [Reuse(reference, match) for reference, match in ranked]
 

@@ -2,7 +2,8 @@
 queued with the submission) or once a day (jobs/review_notices.py); both open the queue.
 
 The report form calls `queue_new_report` right after `submit`, in the same transaction, so
-the notices go out (through the outbox) exactly when the report does.
+the notices go out (through the outbox) exactly when the report does; it sends them itself
+right after its commit, so they are queued claimed by it (services/outbox.py, `queue`).
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from core.i18n import Raw, Translator
 from models import reviews
 from models.outbox import OutboxMessage
-from models.outbox import add as queue_message
 from models.reports import Report
 from models.users import ReviewNotify, User
+from services import outbox
 
 # The review queue's first card (handlers/review.py).
 OPEN_QUEUE = "rv:q"
@@ -33,7 +34,8 @@ async def queue_new_report(
     session: AsyncSession, report: Report, translator: Translator
 ) -> list[OutboxMessage]:
     """Queues a short notice of the just-sent `report` to every reviewer who wants one per
-    report and whose scope contains its village. The caller commits; the outbox sends."""
+    report and whose scope contains its village. The caller commits, then sends them with
+    `outbox.deliver_claimed`."""
     queued = []
     for user in await reviews.to_notify(session, ReviewNotify.EACH, report.village):
         lang = user.language
@@ -45,7 +47,7 @@ async def queue_new_report(
             version=report.version,
         )
         queued.append(
-            queue_message(
+            outbox.queue(
                 session,
                 user.telegram_id,
                 text,

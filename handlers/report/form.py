@@ -60,7 +60,6 @@ from models import audit
 from models.activities import OTHER, Strategy, activities_for, activity_names, get_activity
 from models.agencies import active_villages
 from models.drafts import DraftActivity, DraftPhoto
-from models.outbox import add as queue_message
 from models.regions import Village
 from models.reports import (
     MAX_ACTIVITIES,
@@ -929,20 +928,27 @@ async def send(update: Update, context: AppContext) -> None:
         )
     # A version is sent: `sent` is the report row holding it (its activities as rows).
     notices = await queue_new_report(context.session, sent, context.app.translator)
-    confirmation = queue_message(
+    confirmation = outbox.queue(
         context.session,
         user.telegram_id,
         text,
         # The location keyboard only hides itself once used; the form's end takes it away.
         reply_markup=ReplyKeyboardRemove().to_dict(),
     )
+    # The draft is gone with this commit: a press of this update handled again (its inbox
+    # mark, written later in a batch, lost in a crash) meets no form, and `already_sent`
+    # knows it by the id the sent report keeps.
+    scope = current_scope()
+    sent.last_update_id = scope.update_id
+    scope.lazy_mark = scope.update_id is not None
     await context.session.commit()
     _LOG.info("report %s v%d submitted by user %s", reference, sent.version, user.telegram_id)
     await _answer(query)
-    # If these fail, the outbox job sends them within a minute. The author's confirmation
-    # first; then the coordinators who want to hear of each report as it arrives.
+    # Queued claimed by this process, sent now; if these fail, the outbox job sends them
+    # within a minute. The author's confirmation first; then the coordinators who want to
+    # hear of each report as it arrives.
     for message in (confirmation, *notices):
-        await outbox.deliver(context.session, context.bot, message.id)
+        await outbox.deliver_claimed(context.session, context.bot, message)
 
 
 def _correction_id(update: Update) -> int | None:
@@ -1004,6 +1010,17 @@ async def already_sent(update: Update, context: AppContext) -> None:
     query = update.callback_query
     assert user is not None and query is not None
     latest = await latest_submitted(context.session, user.id, since=context.now() - RECENT)
+    update_id = current_scope().update_id
+    if (
+        latest is not None
+        and update_id is not None
+        and latest.last_update_id is not None
+        and update_id <= latest.last_update_id
+    ):
+        # This very press sent it (handled again after a crash lost its inbox mark, see
+        # `send`): it was answered then, like an answer the draft already holds.
+        _LOG.info("update %s sent %s already", update_id, latest.reference)
+        return
     if latest is None or latest.reference is None:
         await _answer(query, context.t("report-no-draft"))
     else:

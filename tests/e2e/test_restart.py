@@ -13,11 +13,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.demo import load_demo_data
 from models.outbox import OutboxMessage
 from models.reports import Report, ReportStatus
+from models.updates import InboxUpdate, unhandled
 from sandbox import Sandbox
 from services.photos import TEMPORARY_MIN_AGE, PhotoStore
 from tests.conftest import JAKARTA, REPO
@@ -66,6 +67,39 @@ async def test_redelivered_update_changes_nothing(harness: Harness) -> None:
     await user.send_photo(jpeg(seed=2))
     assert "2 foto diterima" in (await caught_up(h.sandbox, user))["text"]
     assert await photos_stored(h) == 2
+
+
+async def test_a_send_whose_inbox_mark_was_lost_is_not_handled_again(harness: Harness) -> None:
+    """The report's own commit records the "Send" press as handled; its inbox mark follows
+    in a batch. A crash that lost the mark makes the next start handle the press again: it
+    meets no form, and the sent report knows it as the press that sent it."""
+    h = harness
+    await add_staff(h, STAFF)
+    user = h.user(STAFF, "Budi")
+    await fill_until_photos(h.sandbox, user)
+    await user.send_photo(jpeg(seed=1))
+    summary = await finish_from_photos(h.sandbox, user)
+    await user.press(summary, "✅ Kirim")
+    assert "Laporan terkirim" in (await user.next_message())["text"]
+    await h.sandbox.settle()
+    press_id = h.sandbox.last_update_id
+
+    await h.restart()
+    async with h.db() as session:
+        await session.execute(
+            update(InboxUpdate).where(InboxUpdate.update_id == press_id).values(handled_at=None)
+        )
+        await session.commit()
+    seen, answers = len(user.inbox), len(h.sandbox.calls("answerCallbackQuery"))
+    await h.restart()
+    await h.sandbox.settle()
+    async with h.db() as session:
+        assert await unhandled(session) == []
+        [report] = (await session.scalars(select(Report))).all()
+        assert report.status is ReportStatus.SUBMITTED
+    # Not even "already sent": the press was answered when it sent the report.
+    assert len(user.inbox) == seen
+    assert len(h.sandbox.calls("answerCallbackQuery")) == answers
 
 
 _OURS = ("DAMPINGAN_", "TELEGRAM_")
