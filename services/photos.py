@@ -18,16 +18,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import importlib.util
 import io
 import math
+import operator
 import os
 import re
 import stat
+import statistics
 import struct
 import tempfile
 import threading
 import warnings
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone, tzinfo
 from functools import cache
@@ -204,8 +207,8 @@ class PhotoStore:
         self.archive_quality = archive_quality
         self.thumb_quality = thumb_quality
         self.tz = tz
-        # Registers the HEIF opener (see `_accepted_formats`): the application builds its
-        # store at start-up, before any update is handled and before worker threads decode.
+        # HEIF among them when pillow-heif is installed; its opener is registered with the
+        # first HEIF file (`_open`).
         self.formats = _accepted_formats()
         # A 50-megapixel PNG needs ~200 MB while it is decoded; a burst of album uploads must
         # not multiply that by the size of the thread pool on a small server.
@@ -418,7 +421,7 @@ class PhotoStore:
             with _OPEN_LOCK, warnings.catch_warnings():
                 # Between MAX_IMAGE_PIXELS and twice that Pillow only warns; we refuse.
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
-                return Image.open(io.BytesIO(data), formats=formats)
+                return Image.open(io.BytesIO(data), formats=_openers(data, formats))
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise PhotoRejected("too-many-pixels", limit=self.max_pixels) from None
         except UnidentifiedImageError:
@@ -527,22 +530,30 @@ def _delete(found: list[tuple[Path, os.stat_result]], root: Path) -> Swept:
 
 @cache
 def _accepted_formats() -> tuple[str, ...]:
-    """The wanted formats this Pillow can open, HEIF registered first (once a process)."""
-    _register_heif()
-    # Image.open(formats=...) raises KeyError for a format no plugin registered (HEIF without
-    # pillow-heif), and does not load plugins itself when a list is given.
+    """The wanted formats this Pillow can open: HEIF with pillow-heif installed (its opener
+    registered when the first HEIF file comes, `_openers`)."""
+    # Image.open(formats=...) does not load plugins itself when a list is given.
     Image.init()
-    return tuple(f for f in _WANTED_FORMATS if f in Image.OPEN)
+    heif = importlib.util.find_spec("pillow_heif") is not None
+    return tuple(f for f in _WANTED_FORMATS if f in Image.OPEN or (f == "HEIF" and heif))
+
+
+def _openers(data: bytes, formats: tuple[str, ...]) -> tuple[str, ...]:
+    """The formats to try on `data` (under _OPEN_LOCK). libheif (6.5 MB resident) is loaded
+    by the first HEIF file, not at start-up: most photos are Telegram's JPEGs. A format no
+    plugin registered would make Image.open raise KeyError, so HEIF is left out until then."""
+    if "HEIF" not in formats or "HEIF" in Image.OPEN:
+        return formats
+    if data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS:
+        _register_heif()
+        return formats
+    return tuple(f for f in formats if f != "HEIF")
 
 
 def _register_heif() -> None:
-    """Lets Pillow open HEIC/HEIF (what iPhones send "as file"). Done when the first store is
-    made rather than at import: only the process that takes photos in needs libheif, and
-    a command that merely reads stored paths does not load it."""
-    try:
-        from pillow_heif import register_heif_opener
-    except ImportError:  # pragma: no cover - a dependency; without it HEIC is "unsupported"
-        return
+    """Lets Pillow open HEIC/HEIF (what iPhones send "as file")."""
+    from pillow_heif import register_heif_opener
+
     # Depth maps, auxiliary pictures and embedded thumbnails are never looked at.
     register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
 
@@ -567,30 +578,38 @@ def perceptual_hash(image: Image.Image) -> str:
     """The picture's pHash as 16 hex digits: close for the same picture re-encoded or
     resized, far apart for different pictures (see `phash_distance`).
 
-    The same computation as `imagehash.phash` (tests/test_evidence.py checks they agree),
-    except that the two DCTs are products with the DCT matrix's first 8 rows: imagehash
-    imports SciPy for them, 26 MB resident in a bot held to 150 MB, for 8x32 numbers."""
-    # Imported here: a bot that has not yet received a photo needs neither (14 MB).
-    import imagehash
-    import numpy
-
+    The same bits as `imagehash.phash` (tests/test_evidence.py checks they agree), computed
+    here: its two DCTs need only the DCT matrix's first 8 rows, 10,240 products in all
+    (about half a millisecond in plain Python), and ImageHash would load NumPy and SciPy
+    for them, 40 MB resident in a bot held to 150 MB."""
     grey = image.convert("L").resize(
         (_PHASH_IMAGE_SIDE, _PHASH_IMAGE_SIDE), Image.Resampling.LANCZOS
     )
-    pixels = numpy.asarray(grey, dtype=numpy.float64)
-    low = _dct_rows() @ pixels @ _dct_rows().T
-    return str(imagehash.ImageHash(low > numpy.median(low)))
+    pixels = list(grey.getdata())
+    rows = [pixels[y : y + _PHASH_IMAGE_SIDE] for y in range(0, len(pixels), _PHASH_IMAGE_SIDE)]
+    dct = _dct_rows()
+    # (D P) D^T, associated as imagehash's NumPy products are, so ties round alike.
+    columns = list(zip(*rows, strict=True))
+    left = [[_dot(k_row, column) for column in columns] for k_row in dct]
+    low = [_dot(row, l_row) for row in left for l_row in dct]
+    middle = statistics.median(low)
+    bits = "".join("1" if value > middle else "0" for value in low)
+    return f"{int(bits, 2):0{len(bits) // 4}x}"
+
+
+def _dot(a: Sequence[float], b: Sequence[float]) -> float:
+    return float(sum(map(operator.mul, a, b)))
 
 
 @cache
-def _dct_rows() -> Any:
+def _dct_rows() -> list[list[float]]:
     """The first rows of the unnormalised DCT-II matrix (scipy.fftpack.dct's default):
     2 cos(pi k (2n + 1) / 2N)."""
-    import numpy
-
-    k = numpy.arange(_PHASH_BITS_SIDE)[:, None]
-    n = numpy.arange(_PHASH_IMAGE_SIDE)[None, :]
-    return 2 * numpy.cos(numpy.pi * k * (2 * n + 1) / (2 * _PHASH_IMAGE_SIDE))
+    side = _PHASH_IMAGE_SIDE
+    return [
+        [2 * math.cos(math.pi * k * (2 * n + 1) / (2 * side)) for n in range(side)]
+        for k in range(_PHASH_BITS_SIDE)
+    ]
 
 
 def phash_distance(a: str, b: str) -> int:

@@ -217,8 +217,8 @@ def test_phash_threshold_tells_a_recompressed_photo_from_a_different_picture(
         assert phash_distance(ha, hb) > 3 * evidence.SIMILAR_PHASH_BITS, (a, b)
 
 
-def test_our_phash_is_imagehash_phash_without_scipy() -> None:
-    """services.photos computes imagehash.phash's DCT without SciPy: the same bits."""
+def test_our_phash_is_imagehash_phash_without_numpy() -> None:
+    """services.photos computes imagehash.phash without NumPy or SciPy: the same bits."""
     pictures = [
         photograph(),
         photograph().rotate(30),
@@ -227,13 +227,14 @@ def test_our_phash_is_imagehash_phash_without_scipy() -> None:
     ]
     for picture in pictures:
         assert perceptual_hash(picture) == str(imagehash.phash(picture))
-    # And the bot itself never loads SciPy for it.
+    # And the bot itself loads neither for it.
     probe = (
         "import sys\n"
         "from services.photos import perceptual_hash\n"
         "from PIL import Image\n"
         "perceptual_hash(Image.new('RGB', (64, 48), 'green'))\n"
         "assert 'scipy' not in sys.modules, 'scipy loaded'\n"
+        "assert 'numpy' not in sys.modules, 'numpy loaded'\n"
     )
     subprocess.run([sys.executable, "-c", probe], check=True, cwd=Path(__file__).parents[1])
 

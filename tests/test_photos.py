@@ -27,7 +27,7 @@ from core.clock import Clock
 from models.drafts import DraftPhoto
 from services import photos
 from services.photos import PhotoRejected, PhotoStore, StoredPhoto, Swept
-from tests.realphotos import camera_exif, heic
+from tests.realphotos import camera_exif, heic, jpeg_bytes
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 KEY = "report-12/act-3/0123456789abcdef"
@@ -426,15 +426,22 @@ def test_every_format_the_store_takes_is_accepted_by_its_name(store: PhotoStore)
         assert store.ingest(buf.getvalue(), key=f"k/{fmt}").format == fmt
 
 
-def test_start_up_loads_libheif_but_not_imagehash(tmp_path: Path) -> None:
-    # The bot's memory at start-up: imagehash (numpy, scipy) waits for the first photo.
+def test_libheif_waits_for_the_first_heif_file(tmp_path: Path) -> None:
+    # The bot's memory: libheif (6.5 MB) is loaded by the first HEIF file, not by the store
+    # nor by JPEGs; NumPy and SciPy never (the pHash is computed without them).
+    (tmp_path / "photo.jpg").write_bytes(jpeg_bytes(make_image((400, 300))))
+    (tmp_path / "photo.heic").write_bytes(heic())
     code = (
         "import sys; from pathlib import Path; from zoneinfo import ZoneInfo\n"
         "import services.photos as p\n"
+        f"root = Path({str(tmp_path)!r})\n"
+        "store = p.PhotoStore(root / 'store', tz=ZoneInfo('Asia/Jakarta'))\n"
+        "assert 'HEIF' in store.formats\n"
+        "store.ingest((root / 'photo.jpg').read_bytes(), key='a')\n"
         "assert 'pillow_heif' not in sys.modules\n"
-        f"p.PhotoStore(Path({str(tmp_path)!r}), tz=ZoneInfo('Asia/Jakarta'))\n"
+        "assert store.ingest((root / 'photo.heic').read_bytes(), key='b').format == 'HEIF'\n"
         "assert 'pillow_heif' in sys.modules\n"
-        "assert 'imagehash' not in sys.modules and 'scipy' not in sys.modules\n"
+        "assert not {'numpy', 'scipy', 'imagehash'} & set(sys.modules)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])
 

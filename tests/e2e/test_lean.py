@@ -281,8 +281,8 @@ async def test_answers_marked_in_a_batch_reach_the_inbox_by_the_next_start(
 
 # Each is several MiB resident (NumPy 14, matplotlib 20, SciPy 26) and needed only by a
 # feature's first use: a photo, a digest's drawings, an export or an import of XLSX.
-# (libheif, 6.5 MiB, is loaded with the photo store on purpose: see services/photos.py.)
-HEAVY = ("numpy", "matplotlib", "openpyxl", "scipy", "imagehash")
+# libheif (6.5 MiB) waits for the first HEIF file.
+HEAVY = ("numpy", "matplotlib", "openpyxl", "scipy", "imagehash", "pillow_heif")
 
 
 def test_the_bot_starts_without_its_heavy_libraries() -> None:
