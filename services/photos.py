@@ -597,7 +597,7 @@ def perceptual_hash(image: Image.Image) -> str:
     grey = image.convert("L").resize(
         (_PHASH_IMAGE_SIDE, _PHASH_IMAGE_SIDE), Image.Resampling.LANCZOS
     )
-    pixels = list(grey.getdata())
+    pixels = grey.tobytes()  # one byte per pixel, row by row
     rows = [pixels[y : y + _PHASH_IMAGE_SIDE] for y in range(0, len(pixels), _PHASH_IMAGE_SIDE)]
     dct = _dct_rows()
     # (D P) D^T, associated as imagehash's NumPy products are, so ties round alike.
