@@ -68,6 +68,7 @@ from digest_build import (
     describe,
     load_data,
     measure_builds,
+    measure_reuse,
     print_builds,
     write_photos,
 )
@@ -809,6 +810,7 @@ async def bench(args: argparse.Namespace, url: str, folder: Path, tally: LogTall
         if not args.skip_build:
             log("building every digest")
             print_builds(await measure_builds(engine, loaded, period, today), folder / "build")
+            print("\n" + await measure_reuse(engine, today), flush=True)
     finally:
         await engine.dispose()
     if args.skip_send:

@@ -12,6 +12,7 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 from functools import cache
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import (
@@ -28,6 +29,7 @@ from sqlalchemy import (
     delete,
     or_,
     select,
+    union,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +40,7 @@ from sqlalchemy.orm import (
     object_session,
     relationship,
     selectinload,
+    validates,
 )
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -202,6 +205,60 @@ class Photo(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     activity: Mapped[ReportActivity] = relationship(back_populates="photos")
+    # Written with the photo, never read through here; deleted by the database with it.
+    phash_bands: Mapped[list[PhotoPhashBand]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, lazy="raise"
+    )
+
+    @validates("phash")
+    def _band_rows(self, _name: str, phash: str | None) -> str | None:
+        # Every Photo row made through the ORM carries the band keys of its pHash (a bulk
+        # insert, as in bench/, writes its own).
+        self.phash_bands = [PhotoPhashBand(key=key) for key in phash_band_keys(phash)]
+        return phash
+
+
+# Two pHashes at most this many bits apart (of 64) show the same picture. Calibrated on real
+# photos (tests/test_evidence.py): a photo and its copy re-encoded by Telegram differ by 0-2
+# bits, a copy cropped by 5% by about 6; different pictures by 24 or more.
+SIMILAR_PHASH_BITS = 6
+# The 64 bits cut into one band more than that (widths 9,9,9,9,9,9,10): two hashes at most
+# SIMILAR_PHASH_BITS apart differ in at most that many bands, so agree on at least one
+# (pigeonhole). Changing either means recomputing `photo_phash_band` in a migration.
+_BANDS = SIMILAR_PHASH_BITS + 1
+_BAND_EDGES = [64 * i // _BANDS for i in range(_BANDS + 1)]
+_BAND_SPAN = 1 << max(high - low for low, high in pairwise(_BAND_EDGES))
+
+
+def phash_band_keys(phash: str | None) -> list[int]:
+    """The keys of a pHash's bands (band index * span + the band's bits): a photo within
+    SIMILAR_PHASH_BITS of another shares at least one key with it (bits above the 64th, which
+    no pHash of ours has, only add to the distance). No keys without a hash, or for one that
+    is not hex (services/evidence.py compares that with nothing)."""
+    if not phash:
+        return []
+    try:
+        value = int(phash, 16)
+    except ValueError:
+        return []
+    return [
+        index * _BAND_SPAN + ((value >> low) & ((1 << (high - low)) - 1))
+        for index, (low, high) in enumerate(pairwise(_BAND_EDGES))
+    ]
+
+
+class PhotoPhashBand(Base):
+    """One band key of a photo's pHash (`phash_band_keys`): the photos that may be similar
+    to a pHash are those sharing one of its keys, found by index instead of reading every
+    photo of the year."""
+
+    __tablename__ = "photo_phash_band"
+
+    key: Mapped[int] = mapped_column(primary_key=True)
+    # Indexed for the database's ON DELETE CASCADE (a correction replaces its photo rows).
+    photo_id: Mapped[int] = mapped_column(
+        ForeignKey("photo.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class ReportVersion(Base):
@@ -552,25 +609,35 @@ def _other_submitted(exclude: Collection[int]) -> list[ColumnElement[bool]]:
 async def photos_alike(
     session: AsyncSession,
     sha256s: Collection[str],
+    phashes: Collection[str],
     *,
-    phash_since: datetime | None,
+    since: datetime,
     exclude: Collection[int],
 ) -> list[tuple[str, str | None, str]]:
     """(sha256, pHash, reference) of the other sent reports' photos that may be one of
-    these: the same digest (the bytes as received) at any age, or, with `phash_since`, any
-    photo with a pHash of a report sent since then; the earliest report first. One query
-    for both: a regency's year is some thousands of photos, compared in Python in
-    milliseconds (no SQL dialect we run counts differing bits)."""
-    alike: list[ColumnElement[bool]] = [Photo.sha256.in_(list(sha256s))] if sha256s else []
-    if phash_since is not None:
-        alike.append(Photo.phash.is_not(None) & (Report.submitted_at >= phash_since))
-    if not alike:
+    these: the same digest (the bytes as received) at any age, or a photo of a report sent
+    since `since` sharing a band key with one of `phashes` (every photo within
+    SIMILAR_PHASH_BITS of one does: the caller compares them); the earliest report first.
+    One query, both halves found by an index rather than by reading every photo of the
+    year (no SQL dialect we run counts differing bits)."""
+    keys = sorted({key for phash in phashes for key in phash_band_keys(phash)})
+    if not sha256s and not keys:
         return []
+    same = Photo.sha256.in_(list(sha256s))
+    candidates = union(
+        select(Photo.id).where(same),
+        select(PhotoPhashBand.photo_id).where(PhotoPhashBand.key.in_(keys)),
+    )
     stmt = (
         select(Photo.sha256, Photo.phash, Report.reference)
         .join(ReportActivity, ReportActivity.id == Photo.activity_id)
         .join(Report, Report.id == ReportActivity.report_id)
-        .where(or_(*alike), *_other_submitted(exclude))
+        .where(
+            Photo.id.in_(candidates),
+            # A candidate by its pHash alone counts only within the lookback.
+            or_(same, Report.submitted_at >= since),
+            *_other_submitted(exclude),
+        )
         .order_by(Report.submitted_at, Report.id)
     )
     return [

@@ -24,13 +24,12 @@ from models.activities import OTHER
 from models.drafts import DraftActivity, DraftPhoto
 from models.flags import FlagKind, flag
 from models.regions import Village
+
+# Defined with the band keys it sizes (models.reports.phash_band_keys); named here too.
+from models.reports import SIMILAR_PHASH_BITS as SIMILAR_PHASH_BITS
 from models.reports import Report
 from services.photos import phash_distance
 
-# Two pHashes at most this many bits apart (of 64) show the same picture. Calibrated on real
-# photos (tests/test_evidence.py): a photo and its copy re-encoded by Telegram differ by 0-2
-# bits, a copy cropped by 5% by about 6; different pictures by 24 or more.
-SIMILAR_PHASH_BITS = 6
 # How far back a similar picture is looked for (the same bytes are found at any age).
 SIMILAR_LOOKBACK = timedelta(days=365)
 # A photo sent as a file whose capture date is further than this from the visit date.
@@ -78,11 +77,7 @@ async def photo_reuse(
     digests = {photo.sha256 for photo in photos}
     hashes = [photo.phash for photo in photos if photo.phash]
     rows = await reports.photos_alike(
-        session,
-        digests,
-        # Only a photo with a pHash of its own looks for similar ones.
-        phash_since=now - SIMILAR_LOOKBACK if hashes else None,
-        exclude=_exclude(report),
+        session, digests, hashes, since=now - SIMILAR_LOOKBACK, exclude=_exclude(report)
     )
     found: dict[str, Match] = {}
     for digest, _phash, reference in rows:

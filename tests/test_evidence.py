@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import random
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -30,7 +31,7 @@ from models.db import make_engine, make_sessionmaker
 from models.drafts import DraftActivity, DraftPhoto
 from models.flags import FlagKind, warnings
 from models.regions import Village
-from models.reports import Report, ReportVersion, new_draft, submit
+from models.reports import Report, ReportVersion, new_draft, phash_band_keys, submit
 from models.users import Role, User
 from services import evidence
 from services.photos import PhotoStore, StoredPhoto, perceptual_hash, phash_distance
@@ -481,3 +482,69 @@ async def test_flags_are_stored_with_the_report_and_its_version(db: AsyncSession
     assert (
         kinds(version.flags or []) == kinds(report.flags or []) == ["location_missing", "no_exif"]
     )
+
+
+# -- the pHash band keys: the indexed pre-filter of the similar-picture check ------------------
+
+
+def _flipped(phash: str, bits: list[int]) -> str:
+    value = int(phash, 16)
+    for bit in bits:
+        value ^= 1 << bit
+    return f"{value:016x}"
+
+
+def test_hashes_within_the_threshold_always_share_a_band_key() -> None:
+    rng = random.Random(7)
+    for _ in range(3000):
+        mine = f"{rng.getrandbits(64):016x}"
+        for flips in range(evidence.SIMILAR_PHASH_BITS + 1):
+            other = _flipped(mine, rng.sample(range(64), flips))
+            assert phash_distance(mine, other) == flips
+            assert set(phash_band_keys(mine)) & set(phash_band_keys(other)), (mine, other)
+    # The worst case: one bit off in every band but one leaves that one band to share.
+    edges = [0, 9, 18, 27, 36, 45, 54]
+    mine = "0123456789abcdef"
+    for kept in range(7):
+        other = _flipped(mine, [edge for band, edge in enumerate(edges) if band != kept])
+        shared = set(phash_band_keys(mine)) & set(phash_band_keys(other))
+        assert shared == {phash_band_keys(mine)[kept]}
+    # One more bit may leave none: the pre-filter is sized for the threshold, not beyond.
+    assert not set(phash_band_keys(mine)) & set(phash_band_keys(_flipped(mine, edges)))
+
+
+def test_no_band_keys_without_a_hash_or_for_one_not_hex() -> None:
+    assert phash_band_keys(None) == phash_band_keys("") == phash_band_keys("not hex") == []
+    assert len(set(phash_band_keys("0000000000000000"))) == evidence.SIMILAR_PHASH_BITS + 1
+
+
+async def test_the_band_keys_find_what_comparing_every_photo_of_the_year_found(
+    db: AsyncSession,
+) -> None:
+    """Reports with pHashes 0 to 10 bits from the one checked, some older than a year, some
+    without a pHash or with one not hex: flagged are exactly the reports of the year within
+    the threshold (and the one with the same bytes at any age), as comparing every photo
+    of the year with it found them."""
+    rng = random.Random(11)
+    user = await staff(db)
+    mine = "8badf00ddeadbeef"
+    expected: list[tuple[datetime, int, str]] = []
+    for n in range(40):
+        flips = rng.randrange(11)
+        at = TEST_NOW - timedelta(days=rng.choice([1, 100, 364, 366, 500]))
+        phash = rng.choice([_flipped(mine, rng.sample(range(64), flips))] * 8 + [None, "zz"])
+        report = await draft(db, user, [replace(fake_photo(f"{n:064x}", ""), phash=phash)])
+        reference = await sent(db, report, at)
+        within = flips <= evidence.SIMILAR_PHASH_BITS and phash not in (None, "zz")
+        if within and at >= TEST_NOW - evidence.SIMILAR_LOOKBACK:
+            expected.append((at, report.id, reference))
+    long_ago = TEST_NOW - timedelta(days=700)
+    same = await sent(
+        db, await draft(db, user, [fake_photo("f" * 64, "0000000000000000")]), long_ago
+    )
+
+    checked = await draft(db, user, [fake_photo("e" * 64, mine), fake_photo("f" * 64, "")])
+    reused = await evidence.photo_reuse(db, checked, checked.draft[0].photos, now=TEST_NOW)
+    assert expected and reused == [evidence.Reuse(same, "same")] + [
+        evidence.Reuse(reference, "similar") for _, _, reference in sorted(expected)
+    ]

@@ -16,6 +16,7 @@ import migrations
 from models import Base, drafts
 from models.base import UTCDateTime
 from models.drafts import DraftActivity, DraftPhoto
+from models.reports import phash_band_keys
 
 
 def _revisions(url: str) -> list[str]:
@@ -466,3 +467,59 @@ def test_0006_makes_sent_reports_version_1(empty_db_url: str) -> None:
     assert _report_rows(url, submitted_id) == submitted_rows
     migrations.upgrade(url)
     assert [(v["report_id"], v["version"]) for v in _versions(url)] == [(submitted_id, 1)]
+
+
+# From revision 0006 on.
+_photo_hashed = sa.table(
+    "photo",
+    *(sa.column(c.name, c.type) for c in _photo.columns),
+    sa.column("phash", sa.String),
+)
+_band = sa.table(
+    "photo_phash_band", sa.column("key", sa.Integer), sa.column("photo_id", sa.Integer)
+)
+
+
+def test_0008_gives_the_photos_with_a_phash_their_band_keys(empty_db_url: str) -> None:
+    """0008 writes the band keys of every photo already stored, as the models write them for
+    a new photo (no keys without a pHash or for one that is not hex); downgrading drops
+    them and keeps the photos."""
+    url = empty_db_url
+    migrations.upgrade(url, "0004")
+    _, submitted_id, _ = _seed_0004(url)
+    migrations.upgrade(url, "0007")
+    [(activity, [first])] = _report_rows(url, submitted_id)
+    hashes: dict[int, str | None] = {first["id"]: "ffffffffffffffff"}
+    engine = migrations.sync_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                _photo_hashed.update()
+                .where(_photo_hashed.c.id == first["id"])
+                .values(phash=hashes[first["id"]])
+            )
+            for n, phash in enumerate(["0123456789abcdef", None, "not hex", "8badf00ddeadbeef"]):
+                values = {**_SUBMITTED_PHOTO, "telegram_file_unique_id": f"AQAD{n}"}
+                photo_id = connection.execute(
+                    _photo_hashed.insert()
+                    .values(activity_id=activity["id"], created_at=_CREATED, phash=phash, **values)
+                    .returning(_photo_hashed.c.id)
+                ).scalar_one()
+                hashes[photo_id] = phash
+    finally:
+        engine.dispose()
+    photos = _report_rows(url, submitted_id)
+
+    migrations.upgrade(url, "0008")
+    engine = migrations.sync_engine(url)
+    try:
+        with engine.connect() as connection:
+            stored = set(connection.execute(sa.select(_band.c.key, _band.c.photo_id)).all())
+    finally:
+        engine.dispose()
+    expected = {(key, i) for i, phash in hashes.items() for key in phash_band_keys(phash)}
+    assert len(expected) == 3 * 7 and stored == expected
+
+    migrations.downgrade(url, "0007")
+    assert "photo_phash_band" not in _tables(url)
+    assert _report_rows(url, submitted_id) == photos

@@ -221,6 +221,8 @@ async def test_sending_a_report_writes_its_claimed_confirmation_in_one_commit(
         "UPDATE report",
         "INSERT INTO report_activity",
         "INSERT INTO photo",
+        # The photos' pHash band keys, all in one statement.
+        "INSERT INTO photo_phash_band",
         "UPDATE outbox_message",
     ], handlers
     assert "sent_at=" in handlers[-1]
