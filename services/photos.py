@@ -591,22 +591,37 @@ def perceptual_hash(image: Image.Image) -> str:
     resized, far apart for different pictures (see `phash_distance`).
 
     The same bits as `imagehash.phash` (tests/test_evidence.py checks they agree), computed
-    here: its two DCTs need only the DCT matrix's first 8 rows, 10,240 products in all
-    (about half a millisecond in plain Python), and ImageHash would load NumPy and SciPy
-    for them, 40 MB resident in a bot held to 150 MB."""
+    here: its two DCTs need only the DCT matrix's first 8 rows, and ImageHash would load
+    NumPy and SciPy for them, 40 MB resident in a bot held to 150 MB. Row n and row N-1-n
+    of a DCT row are equal or opposite (k even or odd), so each product first adds or
+    subtracts the mirrored halves: 5,120 products, about 0.3 ms in plain Python."""
     grey = image.convert("L").resize(
         (_PHASH_IMAGE_SIDE, _PHASH_IMAGE_SIDE), Image.Resampling.LANCZOS
     )
     pixels = grey.tobytes()  # one byte per pixel, row by row
     rows = [pixels[y : y + _PHASH_IMAGE_SIDE] for y in range(0, len(pixels), _PHASH_IMAGE_SIDE)]
-    dct = _dct_rows()
-    # (D P) D^T, associated as imagehash's NumPy products are, so ties round alike.
-    columns = list(zip(*rows, strict=True))
-    left = [[_dot(k_row, column) for column in columns] for k_row in dct]
-    low = [_dot(row, l_row) for row in left for l_row in dct]
+    halves = _dct_halves()
+    # D P: each column folded once (exact: whole numbers), then 16 products per row of D.
+    columns = [_fold(column) for column in zip(*rows, strict=True)]
+    left = [[_dot(k_half, column[k % 2]) for column in columns] for k, k_half in enumerate(halves)]
+    # (D P) D^T the same way, row by row.
+    low = [
+        _dot(folded[j % 2], j_half)
+        for folded in map(_fold, left)
+        for j, j_half in enumerate(halves)
+    ]
     middle = statistics.median(low)
     bits = "".join("1" if value > middle else "0" for value in low)
     return f"{int(bits, 2):0{len(bits) // 4}x}"
+
+
+def _fold(values: Sequence[float]) -> tuple[list[float], list[float]]:
+    """The first half of `values` plus, and minus, the second half mirrored."""
+    half = len(values) // 2
+    first, mirrored = values[:half], values[: half - 1 : -1]
+    return [a + b for a, b in zip(first, mirrored, strict=True)], [
+        a - b for a, b in zip(first, mirrored, strict=True)
+    ]
 
 
 def _dot(a: Sequence[float], b: Sequence[float]) -> float:
@@ -614,12 +629,12 @@ def _dot(a: Sequence[float], b: Sequence[float]) -> float:
 
 
 @cache
-def _dct_rows() -> list[list[float]]:
-    """The first rows of the unnormalised DCT-II matrix (scipy.fftpack.dct's default):
-    2 cos(pi k (2n + 1) / 2N)."""
+def _dct_halves() -> list[list[float]]:
+    """The first half of each of the first rows of the unnormalised DCT-II matrix
+    (scipy.fftpack.dct's default): 2 cos(pi k (2n + 1) / 2N)."""
     side = _PHASH_IMAGE_SIDE
     return [
-        [2 * math.cos(math.pi * k * (2 * n + 1) / (2 * side)) for n in range(side)]
+        [2 * math.cos(math.pi * k * (2 * n + 1) / (2 * side)) for n in range(side // 2)]
         for k in range(_PHASH_BITS_SIDE)
     ]
 
