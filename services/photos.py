@@ -129,12 +129,12 @@ _REDUCING_GAP = 2.0
 
 
 @cache
-def _photo_threads() -> ThreadPoolExecutor:
-    """The threads photos are decoded on in the bot, one process-wide pair (PhotoStore's
-    default `max_concurrent`): on the shared default executor any of its threads would
-    decode, and glibc gives threads arenas of their own, each keeping what a decode freed
-    (about 5 MiB less at the peak of bench/report_flow.py)."""
-    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="dampingan-photos")
+def _photo_threads(count: int) -> ThreadPoolExecutor:
+    """The threads photos are decoded on, as many as may decode at once (`max_concurrent`),
+    shared by every store of the process: on the default executor any of its threads would
+    decode in turn, and glibc gives threads arenas of their own, each keeping what a decode
+    freed."""
+    return ThreadPoolExecutor(max_workers=count, thread_name_prefix="dampingan-photos")
 
 
 # `warnings.catch_warnings` swaps a process-wide filter list; two threads doing it at once
@@ -224,6 +224,7 @@ class PhotoStore:
         # A 50-megapixel PNG needs ~200 MB while it is decoded; a burst of album uploads must
         # not multiply that by the size of the thread pool on a small server.
         self._slots = threading.BoundedSemaphore(max_concurrent)
+        self.max_concurrent = max_concurrent
         self._guard_pillow_limit()
 
     # -- paths ---------------------------------------------------------------------------
@@ -312,7 +313,8 @@ class PhotoStore:
     ) -> StoredPhoto:
         """`ingest` in a worker thread, so other people's updates keep flowing meanwhile."""
         work = partial(self.ingest, data, key=key, keep_original=keep_original)
-        return await asyncio.get_running_loop().run_in_executor(_photo_threads(), work)
+        threads = _photo_threads(self.max_concurrent)
+        return await asyncio.get_running_loop().run_in_executor(threads, work)
 
     def ingest(self, data: bytes, *, key: str, keep_original: bool = False) -> StoredPhoto:
         """Checks `data`, writes the archive copy and thumbnail for `key`, returns the facts;

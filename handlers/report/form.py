@@ -347,6 +347,9 @@ def _step(handler: StepHandler) -> Callback:
             # person is needed again (language, agency) to answer.
             await context.session.rollback()
             await context.session.refresh(user)
+            # The villages read for this update are expired with it: the question asked
+            # again reads them anew.
+            current_scope().extra.pop(VILLAGES, None)
             message = context.t(f"input-{error.code}", **_readable(context, error.params))
             if query is not None:
                 await _answer(query, message)
@@ -1018,7 +1021,8 @@ async def already_sent(update: Update, context: AppContext) -> None:
         and update_id <= latest.last_update_id
     ):
         # This very press sent it (handled again after a crash lost its inbox mark, see
-        # `send`): it was answered then, like an answer the draft already holds.
+        # `send`): like an answer the draft already holds, it is not answered twice (its
+        # confirmation is the outbox's; an unanswered button's spinner stops by itself).
         _LOG.info("update %s sent %s already", update_id, latest.reference)
         return
     if latest is None or latest.reference is None:
