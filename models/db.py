@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from models import sqlite_inline
+
 
 def _normalise(url: str) -> URL:
     if url.startswith("postgres://"):
@@ -69,14 +71,17 @@ DELIVERIES_IN_FLIGHT = 24
 
 def make_engine(url: str) -> AsyncEngine:
     target = async_url(url)
+    if target.get_backend_name() != "sqlite":
+        return create_async_engine(
+            target, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+        )
     engine = create_async_engine(
         target,
-        pool_pre_ping=target.get_backend_name() != "sqlite",
+        async_creator=sqlite_inline.connector(target),
         pool_size=POOL_SIZE,
         max_overflow=POOL_OVERFLOW,
     )
-    if target.get_backend_name() == "sqlite":
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
 
 
