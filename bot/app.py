@@ -21,6 +21,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot import runs
 from bot.polling import Poller
+from core.aiohttp_request import AiohttpRequest
 from core.concurrency import PerChatUpdateProcessor
 from core.context import AppContext, DampinganApplication
 from core.i18n import Translator
@@ -84,9 +85,17 @@ def build_application(settings: Settings) -> DampinganApplication:
                 backoff=settings.api_backoff,
             )
         )
-        .read_timeout(settings.api_timeout)
-        .write_timeout(settings.api_timeout)
-        .media_write_timeout(settings.api_timeout * 3)
+        # aiohttp instead of PTB's httpx (core/aiohttp_request.py says why); the pool
+        # sizes are PTB's own defaults.
+        .request(
+            AiohttpRequest(
+                pool_size=256,
+                read_timeout=settings.api_timeout,
+                write_timeout=settings.api_timeout,
+                media_write_timeout=settings.api_timeout * 3,
+            )
+        )
+        .get_updates_request(AiohttpRequest(pool_size=1, read_timeout=5.0, write_timeout=5.0))
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
