@@ -179,3 +179,41 @@ async def test_no_server_is_a_network_error_and_a_closed_request_says_so() -> No
     # PTB initialises a request again after a shutdown (an application restarted).
     await request.initialize()
     await request.shutdown()
+
+
+async def test_the_proxy_named_by_the_environment_is_used_except_for_no_proxy(
+    serve: Callable[[Handler], Awaitable[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    through_proxy: list[str] = []
+
+    async def proxy(request: web.Request) -> web.Response:
+        # A forward proxy gets the whole address of the request it relays.
+        through_proxy.append(str(request.url))
+        return _ok(MESSAGE)
+
+    proxy_url = await serve(proxy)
+    monkeypatch.setenv("HTTP_PROXY", proxy_url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    async with Bot(
+        "123:abc",
+        base_url="http://api.telegram.invalid/bot",
+        request=AiohttpRequest(pool_size=1, read_timeout=5, write_timeout=5),
+    ) as bot:
+        # getMe (Bot.initialize) is answered by the fixture's route on the same server.
+        assert bot.username == "dampbot"
+        await bot.send_message(chat_id=42, text="halo")
+    assert through_proxy == ["http://api.telegram.invalid/bot123:abc/sendMessage"]
+
+    # NO_PROXY: the same proxy variable, but this host is reached directly.
+    async def direct(_request: web.Request) -> web.Response:
+        return _ok(MESSAGE)
+
+    direct_url = await serve(direct)
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # refused, were it used
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    async with _bot(
+        direct_url, AiohttpRequest(pool_size=1, read_timeout=5, write_timeout=5)
+    ) as bot:
+        assert (await bot.send_message(chat_id=42, text="halo")).message_id == 1
+    assert len(through_proxy) == 1
