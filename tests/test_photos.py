@@ -545,8 +545,10 @@ def test_keys_cannot_leave_the_store(store: PhotoStore, key: str) -> None:
 
 
 def test_path_refuses_to_leave_the_root(store: PhotoStore) -> None:
-    with pytest.raises(ValueError):
-        store.path("../../etc/passwd")
+    for outside in ("../../etc/passwd", "/etc/passwd", "report-1/../../x", ".", ""):
+        with pytest.raises(ValueError):
+            store.path(outside)
+    assert store.path("report-1/./a.jpg") == store.root.resolve() / "report-1" / "a.jpg"
     with pytest.raises(FileNotFoundError):
         store.open_archive("report-1/missing.jpg")
 
