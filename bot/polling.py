@@ -154,7 +154,10 @@ class Poller:
                 delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)]
                 attempt += 1
                 _LOG.warning("cannot store updates (%s); again in %s s", error, delay)
-                await self._tell_to_wait(batch)
+                if attempt > 1:
+                    # Not at the first failure: that is usually a pooled connection that
+                    # died while idle, mended by the next try (see handlers/errors.py).
+                    await self._tell_to_wait(batch)
                 await asyncio.sleep(delay)
 
     async def _tell_to_wait(self, batch: Sequence[Update]) -> None:

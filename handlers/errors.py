@@ -63,7 +63,11 @@ async def _database_unavailable(update: object, context: AppContext, error: Exce
     except RuntimeError:
         return  # outside any update or job run: nothing to try again
     scope.database_unavailable = True
-    if isinstance(update, Update) and scope.attempt == 0:
+    # Told at the second failure, not the first: the first try again comes half a second
+    # later, and a single failure is usually a pooled connection that died while idle (a
+    # server restarted; there is no ping before each use, see models/db.py), which that
+    # try mends without the person having seen a warning.
+    if isinstance(update, Update) and scope.attempt == 1:
         await _tell(update, context, "error-database-wait")
 
 

@@ -72,8 +72,20 @@ DELIVERIES_IN_FLIGHT = 24
 def make_engine(url: str) -> AsyncEngine:
     target = async_url(url)
     if target.get_backend_name() != "sqlite":
+        # Connections for every update in flight stay open between bursts: an overflow
+        # connection is closed when returned, and opening one (with its prepared
+        # statements) cost more than the update it served. No pre-ping: it was one more
+        # round trip to the server for every update; a connection that died meanwhile
+        # fails one statement instead, SQLAlchemy then recycles the whole pool, and the
+        # update is handled again (tests/e2e/test_database_outage.py). Recycling after
+        # half an hour keeps connections from outliving an idle-connection timeout of a
+        # firewall in between.
         return create_async_engine(
-            target, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+            target,
+            pool_pre_ping=False,
+            pool_recycle=1800,
+            pool_size=UPDATES_IN_FLIGHT,
+            max_overflow=MAX_CONNECTIONS - UPDATES_IN_FLIGHT,
         )
     engine = create_async_engine(
         target,

@@ -105,3 +105,22 @@ async def test_postgresql_away_for_ten_seconds_mid_form(
         # Both filled in 12 households and 40 people (the photographer before the outage).
         assert sorted((a.households, a.people) for a in activities) == [(12, 40), (12, 40)]
         assert len(await all_photos(session)) == 1
+
+
+async def test_connections_that_died_while_idle_are_replaced_without_a_warning(
+    proxied: tuple[Harness, TcpProxy], db_url: str
+) -> None:
+    """PostgreSQL restarted between two answers: every pooled connection is dead, and there
+    is no ping before a connection is used (models/db.py). The first statement fails, the
+    pool is recycled, and the answer is handled on the quick second try, unannounced."""
+    h, proxy = proxied
+    database = Database(db_url)
+    await add_staff(database, STAFF)
+    typist = h.user(STAFF, "Budi")
+    ask_date = await press(h.sandbox, typist, await answer(typist, "/lapor"), "Majalangu")
+    assert proxy.open_connections > 0
+    proxy.cut()  # drops every open connection, as a restarted server does
+    proxy.restore()
+    ask_strategy = await press(h.sandbox, typist, ask_date, buttons(ask_date)[0])
+    assert "strategi" in str(ask_strategy.get("text")).lower()
+    assert not any(WAIT_NOTICE in str(m.get("text")) for m in typist.inbox)
