@@ -21,7 +21,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot import runs
 from bot.polling import Poller
-from core.aiohttp_request import AiohttpRequest
+from core.aiohttp_request import AiohttpRequest, UpdatesRequest
 from core.concurrency import PerChatUpdateProcessor
 from core.context import AppContext, DampinganApplication
 from core.i18n import Translator
@@ -57,6 +57,7 @@ from services.photos import PhotoStore
 _LOG = logging.getLogger(__name__)
 _ENGINE_KEY = "engine"
 _POLLER_KEY = "poller"
+_UPDATES_REQUEST_KEY = "updates_request"
 
 # Callback buttons inside per-chat conversations are intended (see PTB-NOTES).
 warnings.filterwarnings("ignore", category=PTBUserWarning, message=".*per_message.*")
@@ -67,6 +68,7 @@ def build_application(settings: Settings) -> DampinganApplication:
     token = settings.require_token()
     api = settings.telegram_api_url
     engine = make_engine(settings.database_url_or_default)
+    updates_request = UpdatesRequest(pool_size=1, read_timeout=5.0, write_timeout=5.0)
     application = (
         ApplicationBuilder()
         .application_class(DampinganApplication)
@@ -95,7 +97,7 @@ def build_application(settings: Settings) -> DampinganApplication:
                 media_write_timeout=settings.api_timeout * 3,
             )
         )
-        .get_updates_request(AiohttpRequest(pool_size=1, read_timeout=5.0, write_timeout=5.0))
+        .get_updates_request(updates_request)
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
@@ -117,6 +119,7 @@ def build_application(settings: Settings) -> DampinganApplication:
     if settings.scheduled_jobs:
         application.on_schedule_changed = partial(schedule.schedule, application)
     application.bot_data[_ENGINE_KEY] = engine
+    application.bot_data[_UPDATES_REQUEST_KEY] = updates_request
     _register(application)
     return application
 
@@ -201,7 +204,12 @@ async def start_polling(application: DampinganApplication, *, poll_timeout: int 
         await application.post_init(application)
     await application.start()
     await runs.begin(application)
-    poller = Poller(application, timeout=poll_timeout, allowed_updates=allowed_updates())
+    poller = Poller(
+        application,
+        timeout=poll_timeout,
+        allowed_updates=allowed_updates(),
+        as_sent=application.bot_data[_UPDATES_REQUEST_KEY],
+    )
     application.bot_data[_POLLER_KEY] = poller
     await poller.start()
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError
 
+from core.aiohttp_request import UpdatesRequest
 from core.context import RETRY_DELAYS, DampinganApplication, database_unavailable
 from core.i18n import pick_language
 from models import updates as inbox
@@ -33,9 +34,17 @@ class Poller:
     """Fetches updates, stores them, hands the new ones to the application's queue."""
 
     def __init__(
-        self, application: DampinganApplication, *, timeout: int, allowed_updates: list[str]
+        self,
+        application: DampinganApplication,
+        *,
+        timeout: int,
+        allowed_updates: list[str],
+        as_sent: UpdatesRequest | None = None,
     ) -> None:
         self.app = application
+        # The request getUpdates goes through, which keeps Telegram's JSON of each update
+        # (stored as it is; without it, PTB's objects are turned back into dicts).
+        self.as_sent = as_sent
         self.timeout = timeout
         self.allowed_updates = allowed_updates
         self._offset: int | None = None
@@ -129,11 +138,12 @@ class Poller:
     async def _store(self, batch: Sequence[Update]) -> set[int]:
         """Writes the batch to the inbox, waiting out a database outage (Telegram keeps the
         updates meanwhile, since they are not confirmed)."""
+        as_sent = self.as_sent.take_updates() if self.as_sent is not None else {}
         rows = [
             (
                 update.update_id,
                 update.effective_chat.id if update.effective_chat else None,
-                update.to_dict(),
+                as_sent.get(update.update_id) or update.to_dict(),
             )
             for update in batch
         ]

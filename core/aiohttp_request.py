@@ -21,7 +21,7 @@ rate limiter's retries (core/ratelimit.py) treat both libraries alike.
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 from urllib.parse import urlsplit
 from urllib.request import getproxies, proxy_bypass
 
@@ -160,3 +160,35 @@ class AiohttpRequest(BaseRequest):
         except aiohttp.ClientError as err:
             # The class name helps where the message is empty (a dropped connection).
             raise NetworkError(f"aiohttp.{type(err).__name__}: {err}") from err
+
+
+class UpdatesRequest(AiohttpRequest):
+    """The request `getUpdates` goes through: it also keeps the updates as Telegram sent
+    them, so the poller stores that JSON in the update inbox instead of turning PTB's
+    objects back into dicts (`Update.to_dict` cost about 0.25 ms an update, close to a
+    tenth of a typed answer). `parse_json_payload` is the hook PTB documents for replacing
+    its JSON decoding; PTB copies each dict it builds an object from, so the kept ones are
+    the answer's own."""
+
+    __slots__ = ("_updates",)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._updates: dict[int, dict[str, Any]] = {}
+
+    # PTB declares the hook a staticmethod but calls it on the instance
+    # (`self.parse_json_payload`), so an instance method may keep what it parsed.
+    def parse_json_payload(self, payload: bytes) -> dict[str, Any]:  # type: ignore[override]
+        answer = BaseRequest.parse_json_payload(payload)
+        result = answer.get("result")
+        self._updates = {
+            update["update_id"]: update
+            for update in (result if isinstance(result, list) else ())
+            if isinstance(update, dict) and isinstance(update.get("update_id"), int)
+        }
+        return answer
+
+    def take_updates(self) -> dict[int, dict[str, Any]]:
+        """The updates of the last answer as Telegram sent them, by id (once)."""
+        updates, self._updates = self._updates, {}
+        return updates

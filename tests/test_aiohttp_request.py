@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestServer
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import NetworkError, TimedOut
 
-from core.aiohttp_request import AiohttpRequest
+from core.aiohttp_request import AiohttpRequest, UpdatesRequest
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -217,3 +217,50 @@ async def test_the_proxy_named_by_the_environment_is_used_except_for_no_proxy(
     ) as bot:
         assert (await bot.send_message(chat_id=42, text="halo")).message_id == 1
     assert len(through_proxy) == 1
+
+
+async def test_the_updates_request_keeps_each_update_as_telegram_sent_it(
+    serve: Callable[[Handler], Awaitable[str]],
+) -> None:
+    sent = [
+        {
+            "update_id": 10,
+            "message": {
+                "message_id": 5,
+                "date": 1796000000,
+                "chat": {"id": 42, "type": "private", "first_name": "Siti"},
+                "from": {"id": 42, "is_bot": False, "first_name": "Siti"},
+                "text": "12",
+                # A field this version of PTB does not know: kept in the stored JSON too.
+                "future_field": {"a": [1, 2]},
+            },
+        },
+        {
+            "update_id": 11,
+            "callback_query": {
+                "id": "q1",
+                "chat_instance": "c",
+                "data": "village:7",
+                "from": {"id": 42, "is_bot": False, "first_name": "Siti"},
+            },
+        },
+    ]
+
+    async def handler(request: web.Request) -> web.Response:
+        return _ok(sent)
+
+    base = await serve(handler)
+    updates_request = UpdatesRequest(pool_size=1, read_timeout=5, write_timeout=5)
+    bot = Bot(
+        "123:abc",
+        base_url=base + "bot",
+        request=AiohttpRequest(pool_size=1, read_timeout=5, write_timeout=5),
+        get_updates_request=updates_request,
+    )
+    async with bot:
+        updates = await bot.get_updates()
+    assert [u.update_id for u in updates] == [10, 11]
+    assert updates[0].message is not None and updates[0].message.text == "12"
+    # PTB built its objects from copies: the kept JSON is exactly what was sent.
+    assert updates_request.take_updates() == {10: sent[0], 11: sent[1]}
+    assert updates_request.take_updates() == {}
