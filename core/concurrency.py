@@ -17,12 +17,14 @@ people typing answers would wait behind them. Albums take a little longer instea
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+_LOG = logging.getLogger(__name__)
 # PTB's own semaphore is taken before `do_process_update`, i.e. before the chat lock; it
 # is made wide enough never to bind, and the real bound is `self._slots` below.
 _UNBOUNDED = 1_000_000
@@ -40,6 +42,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
         self._pending = 0
+        # Answers waiting for their chat to go quiet (`after_quiet`), by chat.
+        self._quiet: dict[int, asyncio.Task[None]] = {}
 
     def waiting_behind(self, chat_id: int) -> int:
         """How many updates of `chat_id` wait behind the one being handled (a backlog that
@@ -48,8 +52,37 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     @property
     def busy(self) -> bool:
-        """Whether any update handed to the processor is still waiting or running."""
-        return self._pending > 0
+        """Whether any update handed to the processor is still waiting or running, or an
+        answer still waits for its chat to go quiet."""
+        return self._pending > 0 or bool(self._quiet)
+
+    def after_quiet(
+        self, chat_id: int, seconds: float, answer: Callable[[], Awaitable[object]]
+    ) -> None:
+        """Runs `answer` once `seconds` pass without another update of `chat_id` arriving.
+        An album's photos are separate updates that Telegram may deliver in more than one
+        batch, so the last one handled is not always the album's last: the count is sent
+        once the chat is quiet. An update that arrives meanwhile cancels the answer (its own
+        handler answers instead), so the answer never comes after a newer one. It holds no
+        slot while it waits."""
+        previous = self._quiet.pop(chat_id, None)
+        if previous is not None:
+            previous.cancel()
+        self._quiet[chat_id] = asyncio.create_task(
+            self._answer_when_quiet(chat_id, seconds, answer), name=f"quiet-{chat_id}"
+        )
+
+    async def _answer_when_quiet(
+        self, chat_id: int, seconds: float, answer: Callable[[], Awaitable[object]]
+    ) -> None:
+        await asyncio.sleep(seconds)
+        # From here on an arriving update no longer cancels it: a call half sent may
+        # already have reached Telegram.
+        self._quiet.pop(chat_id, None)
+        try:
+            await answer()
+        except Exception:
+            _LOG.exception("the answer to chat %s after its updates could not be sent", chat_id)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         self._pending += 1
@@ -59,6 +92,9 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 async with self._slots:
                     await coroutine
                 return
+            pending = self._quiet.pop(key, None)
+            if pending is not None:
+                pending.cancel()
             lock = self._locks.setdefault(key, asyncio.Lock())
             self._waiting[key] = self._waiting.get(key, 0) + 1
             try:
@@ -82,7 +118,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         pass
 
     async def shutdown(self) -> None:
-        pass
+        # Answers still waiting are sent: they are at most a fraction of a second away.
+        await asyncio.gather(*self._quiet.values(), return_exceptions=True)
 
 
 def _chat_key(update: object) -> int | None:

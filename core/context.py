@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -199,6 +199,18 @@ class DampinganApplication(Application[Any, Any, Any, Any, Any, Any]):
         if isinstance(processor, PerChatUpdateProcessor):
             return processor.waiting_behind(chat_id)
         return 0
+
+    def after_quiet(
+        self, chat_id: int, seconds: float, answer: Callable[[], Awaitable[object]]
+    ) -> bool:
+        """Hands `answer` to the update processor, to be sent once `chat_id` has sent
+        nothing more for `seconds` (see PerChatUpdateProcessor.after_quiet); False where
+        the processor cannot, and the caller answers at once."""
+        processor = self.update_processor
+        if isinstance(processor, PerChatUpdateProcessor):
+            processor.after_quiet(chat_id, seconds, answer)
+            return True
+        return False
 
     @property
     def clock(self) -> clock.Clock:

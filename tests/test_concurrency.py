@@ -63,3 +63,32 @@ async def test_one_chats_updates_run_in_order() -> None:
         processor.do_process_update(_update(3, 7, photo=True), work(3, 0)),
     )
     assert order == [1, 2, 3]
+
+
+async def test_an_answer_after_quiet_waits_for_the_chat_and_a_newer_update_replaces_it() -> None:
+    processor = PerChatUpdateProcessor(32)
+    sent: list[str] = []
+
+    async def answer(label: str) -> None:
+        sent.append(label)
+
+    async def handled() -> None:
+        pass
+
+    # The first photo of an album is handled before the second has even arrived.
+    processor.after_quiet(7, 0.2, lambda: answer("after photo 1"))
+    assert processor.busy  # an answer still to send keeps the bot busy
+    await asyncio.sleep(0.05)
+    # The second arrives within the quiet time: the first answer is dropped, the new
+    # update's handler answers instead, once the chat is quiet again.
+    await processor.do_process_update(_update(2, 7, photo=True), handled())
+    processor.after_quiet(7, 0.2, lambda: answer("after photo 2"))
+    # Another chat's updates do not disturb it.
+    await processor.do_process_update(_update(3, 8, photo=False), handled())
+    await asyncio.sleep(0.35)
+    assert sent == ["after photo 2"]
+    assert not processor.busy
+    # Shutting down sends what still waits rather than dropping it.
+    processor.after_quiet(7, 0.1, lambda: answer("at shutdown"))
+    await processor.shutdown()
+    assert sent == ["after photo 2", "at shutdown"]

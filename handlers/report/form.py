@@ -303,19 +303,33 @@ async def _changes(context: AppContext, before: dict[str, Any], after: dict[str,
     return describe(context.t, before, after, village_names=names)
 
 
+# How long a chat must send nothing after an album's photo before the album is counted:
+# Telegram sends an album's photos within moments of each other.
+ALBUM_QUIET = 0.5
+
+
 async def _acknowledge_photo(update: Update, context: AppContext, report: Report) -> None:
     """Counts the photos received. An album arrives as one update per photo: while more of
     this chat's updates wait behind this one, the count would be out of date at once, so
-    only the last photo of an album is answered (one reply per album, not one per photo)."""
+    only the last photo of an album is answered (one reply per album, not one per photo).
+    Telegram may deliver an album in more than one batch, so the last photo handled is
+    answered only once the chat has been quiet for `ALBUM_QUIET` (a photo arriving by then
+    answers instead)."""
     message = update.effective_message
     assert message is not None
     if message.media_group_id and context.app.backlog(message.chat_id) > 0:
         return
     count = len(current_activity(report).photos)
-    await message.reply_text(
-        context.t("report-photos-received", count=count, maximum=MAX_PHOTOS),
-        reply_markup=views.photos_keyboard(context, report, count),
-    )
+    # Built now, inside the update's scope (its language), even if sent a moment later.
+    text = context.t("report-photos-received", count=count, maximum=MAX_PHOTOS)
+    keyboard = views.photos_keyboard(context, report, count)
+
+    async def send() -> None:
+        await message.reply_text(text, reply_markup=keyboard)
+
+    if message.media_group_id and context.app.after_quiet(message.chat_id, ALBUM_QUIET, send):
+        return
+    await send()
 
 
 # --- the step pattern ------------------------------------------------------------------
