@@ -42,8 +42,10 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
         self._pending = 0
-        # Answers waiting for their chat to go quiet (`after_quiet`), by chat.
+        # Answers waiting for their chat to go quiet (`after_quiet`), by chat; and every
+        # such answer not finished yet, those being sent included.
         self._quiet: dict[int, asyncio.Task[None]] = {}
+        self._answers: set[asyncio.Task[None]] = set()
 
     def waiting_behind(self, chat_id: int) -> int:
         """How many updates of `chat_id` wait behind the one being handled (a backlog that
@@ -54,7 +56,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     def busy(self) -> bool:
         """Whether any update handed to the processor is still waiting or running, or an
         answer still waits for its chat to go quiet."""
-        return self._pending > 0 or bool(self._quiet)
+        return self._pending > 0 or bool(self._answers)
 
     def after_quiet(
         self, chat_id: int, seconds: float, answer: Callable[[], Awaitable[object]]
@@ -68,9 +70,12 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         previous = self._quiet.pop(chat_id, None)
         if previous is not None:
             previous.cancel()
-        self._quiet[chat_id] = asyncio.create_task(
+        task = asyncio.create_task(
             self._answer_when_quiet(chat_id, seconds, answer), name=f"quiet-{chat_id}"
         )
+        self._quiet[chat_id] = task
+        self._answers.add(task)
+        task.add_done_callback(self._answers.discard)
 
     async def _answer_when_quiet(
         self, chat_id: int, seconds: float, answer: Callable[[], Awaitable[object]]
@@ -118,8 +123,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         pass
 
     async def shutdown(self) -> None:
-        # Answers still waiting are sent: they are at most a fraction of a second away.
-        await asyncio.gather(*self._quiet.values(), return_exceptions=True)
+        # Answers still waiting or being sent are finished: a fraction of a second away.
+        await asyncio.gather(*self._answers, return_exceptions=True)
 
 
 def _chat_key(update: object) -> int | None:

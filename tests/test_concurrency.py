@@ -88,7 +88,22 @@ async def test_an_answer_after_quiet_waits_for_the_chat_and_a_newer_update_repla
     await asyncio.sleep(0.35)
     assert sent == ["after photo 2"]
     assert not processor.busy
+    # An answer being sent still counts as busy (tests and shutdown wait for it).
+    sending = asyncio.Event()
+
+    async def slow_answer() -> None:
+        sending.set()
+        await asyncio.sleep(0.1)
+        sent.append("slow")
+
+    processor.after_quiet(7, 0.01, slow_answer)
+    await sending.wait()
+    assert processor.busy
+    await processor.do_process_update(_update(4, 7, photo=False), handled())
+    await asyncio.sleep(0.2)
+    assert not processor.busy
+    assert sent == ["after photo 2", "slow"]  # not cancelled once it was being sent
     # Shutting down sends what still waits rather than dropping it.
     processor.after_quiet(7, 0.1, lambda: answer("at shutdown"))
     await processor.shutdown()
-    assert sent == ["after photo 2", "at shutdown"]
+    assert sent == ["after photo 2", "slow", "at shutdown"]
