@@ -17,7 +17,9 @@ long as that process's transaction lasts. Readers never wait in WAL mode. The on
 disk work left on the loop is SQLite's automatic checkpoint, which a commit runs once the
 log has grown by about 4 MB: it syncs the database file, a pause of 6-8 ms measured here
 (bench/sqlite_driver.py prints it), while with aiosqlite every writer waited for it anyway
-behind the write lock.
+behind the write lock. A long read (a digest's or an export's rows for a year) now holds
+the loop for SQLite's part of it too; turning those rows into objects held it before as
+well, and that part is the larger (bench/digest_build.py: a regency's digest 66 ms).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import sqlite3
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import URL
 
 
@@ -132,13 +135,16 @@ class InlineConnection:
 
 
 def connector(url: URL) -> Callable[[], Coroutine[Any, Any, InlineConnection]]:
-    """The `async_creator` for an engine on this SQLite URL."""
-    database = url.database or ":memory:"
-    uri = database.startswith("file:")
+    """The `async_creator` for an engine on this SQLite URL. The URL is read as SQLAlchemy
+    reads it for sqlite3 (the path, `?timeout=`, `?uri=true` with `mode=ro` and the like),
+    so the bot and the migrations open the same database the same way."""
+    args, options = SQLiteDialect_pysqlite().create_connect_args(url)
+    (database,) = args
+    # check_same_thread off: the pool may close a connection from a garbage collector's
+    # finaliser on another thread; every statement runs on the loop's.
+    kwargs: dict[str, Any] = {**options, "check_same_thread": False}
 
     async def connect() -> InlineConnection:
-        # check_same_thread off: the pool may close a connection from a garbage
-        # collector's finaliser on another thread; every statement runs on the loop's.
-        return InlineConnection(sqlite3.connect(database, uri=uri, check_same_thread=False))
+        return InlineConnection(sqlite3.connect(database, **kwargs))
 
     return connect

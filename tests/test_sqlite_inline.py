@@ -100,3 +100,22 @@ async def test_a_write_waits_for_another_process_and_then_succeeds(tmp_path: Pat
         assert ids == [1, 2]
     finally:
         await engine.dispose()
+
+
+async def test_the_urls_options_are_honoured_as_for_the_migrations(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    writable = make_engine(f"sqlite:///{path}")
+    try:
+        async with writable.begin() as connection:
+            await connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY)"))
+    finally:
+        await writable.dispose()
+    # `mode=ro` reaches sqlite3 (as a URI filename): reading works, writing is refused.
+    read_only = make_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+    try:
+        async with read_only.connect() as connection:
+            assert (await connection.execute(text("SELECT count(*) FROM t"))).scalar_one() == 0
+            with pytest.raises(OperationalError, match="readonly"):
+                await connection.execute(text("INSERT INTO t VALUES (1)"))
+    finally:
+        await read_only.dispose()
