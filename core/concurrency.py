@@ -55,7 +55,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     @property
     def busy(self) -> bool:
         """Whether any update handed to the processor is still waiting or running, or an
-        answer still waits for its chat to go quiet."""
+        answer given to `after_quiet` is not sent yet."""
         return self._pending > 0 or bool(self._answers)
 
     def after_quiet(

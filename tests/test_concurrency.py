@@ -68,42 +68,43 @@ async def test_one_chats_updates_run_in_order() -> None:
 async def test_an_answer_after_quiet_waits_for_the_chat_and_a_newer_update_replaces_it() -> None:
     processor = PerChatUpdateProcessor(32)
     sent: list[str] = []
+    answered = asyncio.Event()
 
     async def answer(label: str) -> None:
         sent.append(label)
+        answered.set()
 
     async def handled() -> None:
         pass
 
-    # The first photo of an album is handled before the second has even arrived.
-    processor.after_quiet(7, 0.2, lambda: answer("after photo 1"))
+    # The first photo of an album is handled before the second has even arrived: its
+    # answer waits (a whole minute here, so that only an arrival can end the wait).
+    processor.after_quiet(7, 60, lambda: answer("after photo 1"))
     assert processor.busy  # an answer still to send keeps the bot busy
-    await asyncio.sleep(0.05)
-    # The second arrives within the quiet time: the first answer is dropped, the new
-    # update's handler answers instead, once the chat is quiet again.
+    # The second arrives: the first answer is dropped, the new update's handler answers
+    # instead once the chat is quiet (at once here).
     await processor.do_process_update(_update(2, 7, photo=True), handled())
-    processor.after_quiet(7, 0.2, lambda: answer("after photo 2"))
-    # Another chat's updates do not disturb it.
+    processor.after_quiet(7, 0, lambda: answer("after photo 2"))
+    # Another chat's update does not disturb it.
     await processor.do_process_update(_update(3, 8, photo=False), handled())
-    await asyncio.sleep(0.35)
+    await asyncio.wait_for(answered.wait(), timeout=10)
     assert sent == ["after photo 2"]
-    assert not processor.busy
-    # An answer being sent still counts as busy (tests and shutdown wait for it).
-    sending = asyncio.Event()
+
+    # An answer already being sent is not cancelled by an arrival, and counts as busy.
+    sending, release = asyncio.Event(), asyncio.Event()
 
     async def slow_answer() -> None:
         sending.set()
-        await asyncio.sleep(0.1)
+        await release.wait()
         sent.append("slow")
 
-    processor.after_quiet(7, 0.01, slow_answer)
-    await sending.wait()
-    assert processor.busy
+    processor.after_quiet(7, 0, slow_answer)
+    await asyncio.wait_for(sending.wait(), timeout=10)
     await processor.do_process_update(_update(4, 7, photo=False), handled())
-    await asyncio.sleep(0.2)
-    assert not processor.busy
-    assert sent == ["after photo 2", "slow"]  # not cancelled once it was being sent
+    assert processor.busy
+    release.set()
     # Shutting down sends what still waits rather than dropping it.
-    processor.after_quiet(7, 0.1, lambda: answer("at shutdown"))
+    processor.after_quiet(9, 0, lambda: answer("at shutdown"))
     await processor.shutdown()
     assert sent == ["after photo 2", "slow", "at shutdown"]
+    assert not processor.busy

@@ -4,6 +4,7 @@ speed; these counts keep the budget from slipping back unnoticed."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable, Iterator
@@ -11,14 +12,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from handlers.report import form
 from jobs.outbox import JOB_NAME as OUTBOX_JOB
 from models.updates import unhandled
 from tests.conftest import REPO
 from tests.e2e.conftest import Harness
-from tests.e2e.factories import add_staff, jpeg
+from tests.e2e.factories import add_staff, all_photos, jpeg
 from tests.e2e.flows import (
     STAFF,
     answer,
@@ -227,6 +230,33 @@ async def test_sending_a_report_writes_its_claimed_confirmation_in_one_commit(
     ], handlers
     assert "sent_at=" in handlers[-1]
     assert sql.commits == 3  # the submission, the confirmation sent, the poller's batch
+
+
+async def test_an_album_delivered_in_two_batches_is_counted_once(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Telegram may deliver an album's photos in more than one getUpdates batch: the first
+    photo is then handled while nothing waits behind it. It is not answered while the chat
+    is still sending (the quiet time is widened here so a slow machine cannot outlast it)."""
+    h = harness
+    monkeypatch.setattr(form, "ALBUM_QUIET", 5.0)
+    await add_staff(h, STAFF)
+    user = h.user(STAFF, "Budi")
+    await fill_until_photos(h.sandbox, user)
+    group = "13579"
+    await user.send_photo(jpeg(seed=1), media_group_id=group)
+    # The first photo is stored (its batch handled) before the second is even sent.
+    for _ in range(500):
+        async with h.db() as session:
+            if len(await all_photos(session)) == 1:
+                break
+        await asyncio.sleep(0.02)
+    else:
+        raise AssertionError("the first photo of the album was never stored")
+    await user.send_photo(jpeg(seed=2), media_group_id=group)
+    await h.sandbox.settle(timeout=60)
+    counts = [m["text"] for m in user.inbox if "foto diterima" in str(m.get("text"))]
+    assert len(counts) == 1 and "2 foto diterima" in counts[0], counts
 
 
 async def test_a_whole_report_costs_at_most_one_and_a_half_calls_per_update(
