@@ -1,0 +1,63 @@
+"""The bot's PostgreSQL engine (asyncpg) fails the way the update scope expects: a database
+that cannot be reached is an OperationalError, which the scope waits out; a bug is not."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from core.context import database_unavailable
+from models.db import make_engine
+from tests.conftest import PG_SERVER_URL
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_a_refused_connection_is_an_operational_error() -> None:
+    # asyncpg itself raises ConnectionRefusedError, which SQLAlchemy would let through.
+    # libpq's parameters in the URL (psycopg reads the same URL for the migrations) are
+    # given to asyncpg under its own names, not refused as unknown arguments.
+    engine = make_engine(
+        f"postgresql://postgres@127.0.0.1:{_closed_port()}/db?sslmode=disable&connect_timeout=3"
+    )
+    assert engine.dialect.driver == "asyncpg"
+    try:
+        with pytest.raises(OperationalError) as raised:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+    finally:
+        await engine.dispose()
+    assert raised.value.orig is not None
+    assert isinstance(raised.value.orig.__cause__, ConnectionRefusedError)
+    assert database_unavailable(raised.value)
+
+
+@pytest.mark.skipif(not PG_SERVER_URL, reason="needs PostgreSQL: DAMPINGAN_TEST_DATABASE_URL")
+async def test_a_server_refusing_the_login_is_an_operational_error_and_a_bad_query_is_not(
+    db_url: str,
+) -> None:
+    engine = make_engine(f"{db_url}?sslmode=prefer&connect_timeout=5")
+    try:
+        async with engine.connect() as connection:
+            with pytest.raises(DBAPIError) as bad_query:
+                await connection.execute(text("SELECT no_such_column FROM app_user"))
+        assert not database_unavailable(bad_query.value)
+    finally:
+        await engine.dispose()
+
+    # The server answers, but refuses (asyncpg: InvalidCatalogNameError, a PostgresError).
+    missing = make_engine(db_url.rsplit("/", 1)[0] + "/dampingan_no_such_database")
+    try:
+        with pytest.raises(OperationalError) as refused:
+            async with missing.connect():
+                pass
+    finally:
+        await missing.dispose()
+    assert database_unavailable(refused.value)
