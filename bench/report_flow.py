@@ -29,6 +29,9 @@ In each bot's process, one after another:
    before their album in the first phase). Then the album senders finish their reports.
 Memory: the bot process's resident set size after start-up and after each run; run 1 and
 run 2 each finish N reports, so their difference shows whether memory grows per report.
+Run 3 repeats run 1 exactly (its photos too, so each is answered as reused, and its figures
+are not in the tables): the growth from run 1 to run 3, two runs of the same shape, is the
+one that says whether memory stays flat, free of what run 2's phases first needed.
 Last, the cost of ingesting one 12-megapixel camera JPEG (bench/photo_ingest.py).
 
 How it measures:
@@ -144,6 +147,7 @@ RUN2_BEFORE = "run 2: text and taps up to the photos"
 RUN2_PHOTOS = "run 2: albums"
 RUN2_AFTER = "run 2: text and taps after the photos"
 RUN2_SEND = "run 2: send"
+RUN3 = "run 3: whole flow again"
 FAIR_SETUP = "fairness: album senders reach the photo question"
 FAIR_ALBUMS = "fairness: text people while others send albums"
 FAIR_QUIET = "fairness: text people, no albums"
@@ -901,6 +905,8 @@ async def run_bot(
             await run_phase(run, RUN2_AFTER, run.people, lambda p: script.after_photos(p, k))
             await run_phase(run, RUN2_SEND, run.people, script.send)
             await run.remember_memory("after run 2")
+            await run_phase(run, RUN3, run.people, lambda p: script.whole(p, album_of(pool, p, k)))
+            await run.remember_memory("after run 3")
             if not args.no_fairness and isinstance(script, DampinganScript):
                 run.fairness = await fairness(run, script, pool)
                 await run.remember_memory("after the fairness run")
@@ -1076,9 +1082,9 @@ async def count_stored(db_url: str) -> Stored:
 
 def expected_stored(run: BotRun, k: int) -> tuple[int, int]:
     """Reports and photos the Dampingan run should have left: one report per finished
-    whole flow, run 2 and album sender of the fairness run."""
+    whole flow (runs 1 and 3), run 2 and album sender of the fairness run."""
     reports = photos = 0
-    for name, per_report in ((RUN1, k), (RUN2_SEND, k), (FAIR_FINISH, FAIR_PHOTOS)):
+    for name, per_report in ((RUN1, k), (RUN2_SEND, k), (RUN3, k), (FAIR_FINISH, FAIR_PHOTOS)):
         phase = run.phases.get(name)
         if phase is not None:
             reports += phase.finished
@@ -1268,21 +1274,29 @@ def print_memory(d: BotRun, e: BotRun, args: argparse.Namespace) -> None:
         print(f"  {label:<26}{snap.rss / MiB:10.0f}{snap.objects / 1000:9.0f}{cells}")
     finals = [r.final.snapshot.peak_rss if r.final else 0 for r in (d, e)]
     print(f"  {'peak (VmHWM)':<26}{finals[0] / MiB:10.0f}{'':>9}{finals[1] / MiB:8.0f}")
-    growth = []
-    for run in (d, e):
-        memory = dict(run.memory)
-        one, two = memory.get("after run 1"), memory.get("after run 2")
-        shown = "-"
-        if one and two:
-            shown = (
-                f"{(two.rss - one.rss) / args.users / 1024:.0f} KiB and "
-                f"{round((two.objects - one.objects) / args.users)} objects"
-            )
-        growth.append(f"{run.script.name} {shown}")
-    print(
-        f"  growth per report from run 1 to run 2 (each finishes {args.users} reports): "
-        + ", ".join(growth)
-    )
+    n = args.users
+    for first, later, reports, what in (
+        ("after run 1", "after run 2", n, f"run 1 to run 2 (each finishes {n} reports)"),
+        ("after run 2", "after run 3", n, f"run 2 to run 3 (each finishes {n} reports)"),
+        (
+            "after run 1",
+            "after run 3",
+            2 * n,
+            f"run 1 to run 3 (the same whole flow at once; {2 * n} reports in between)",
+        ),
+    ):
+        growth = []
+        for run in (d, e):
+            memory = dict(run.memory)
+            one, two = memory.get(first), memory.get(later)
+            shown = "-"
+            if one and two:
+                shown = (
+                    f"{(two.rss - one.rss) / reports / 1024:.0f} KiB and "
+                    f"{round((two.objects - one.objects) / reports)} objects"
+                )
+            growth.append(f"{run.script.name} {shown}")
+        print(f"  growth per report from {what}: " + ", ".join(growth))
     for run in (d, e):
         now, peak = run.parent_rss
         print(
