@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import URL, Dialect, Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -33,10 +33,10 @@ def sync_url(url: str) -> URL:
 
 
 def async_url(url: str) -> URL:
-    """The URL for the bot: asyncpg or aiosqlite."""
+    """The URL for the bot: psycopg 3 (async) or aiosqlite."""
     parsed = _normalise(url)
     if parsed.get_backend_name() == "postgresql":
-        return parsed.set(drivername="postgresql+asyncpg")
+        return parsed.set(drivername="postgresql+psycopg")
     return parsed.set(drivername="sqlite+aiosqlite")
 
 
@@ -60,36 +60,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _asyncpg_arguments(url: URL) -> tuple[URL, dict[str, Any]]:
-    """`url` without libpq's `sslmode` and `connect_timeout`, and those as asyncpg's `ssl` and
-    `timeout`: the same DATABASE_URL serves psycopg (migrations, backups), and asyncpg would
-    refuse libpq's names (SQLAlchemy hands it the URL's query as keyword arguments)."""
-    query = dict(url.query)
-    arguments: dict[str, Any] = {}
-    if "sslmode" in query:
-        arguments["ssl"] = query.pop("sslmode")  # asyncpg takes libpq's modes by name
-    if "connect_timeout" in query:
-        arguments["timeout"] = float(str(query.pop("connect_timeout")))
-    return url.set(query=query), arguments
-
-
-def _connect_or_operational_error(
-    dialect: Dialect, _record: Any, cargs: Any, cparams: dict[str, Any]
-) -> Any:
-    """asyncpg's connect, failing as psycopg's does: with an OperationalError, whatever the
-    cause. asyncpg lets a refused or reset socket and a timeout through as Python's own
-    errors (SQLAlchemy wraps only the driver's), and reports a server that is starting up
-    or full as a generic database error; the update scope waits for the database on an
-    OperationalError (core/context.py), where a bug must not look like an outage."""
-    dbapi = dialect.loaded_dbapi
-    try:
-        return dialect.connect(*cargs, **cparams)
-    except (OSError, TimeoutError, dbapi.Error) as error:
-        if isinstance(error, dbapi.OperationalError):
-            raise
-        raise dbapi.OperationalError(str(error) or type(error).__name__, error) from error
-
-
 # Every update in flight and every delivery in flight may hold a connection while it waits
 # for Telegram; core/concurrency.py and services/delivery.py cap both so that together they
 # stay below this (a PostgreSQL server allows 100 by default).
@@ -110,17 +80,13 @@ def make_engine(url: str) -> AsyncEngine:
         # update is handled again (tests/e2e/test_database_outage.py). Recycling after
         # half an hour keeps connections from outliving an idle-connection timeout of a
         # firewall in between.
-        target, connect_args = _asyncpg_arguments(target)
-        engine = create_async_engine(
+        return create_async_engine(
             target,
-            connect_args=connect_args,
             pool_pre_ping=False,
             pool_recycle=1800,
             pool_size=UPDATES_IN_FLIGHT,
             max_overflow=MAX_CONNECTIONS - UPDATES_IN_FLIGHT,
         )
-        event.listen(engine.sync_engine, "do_connect", _connect_or_operational_error)
-        return engine
     engine = create_async_engine(
         target,
         async_creator=sqlite_inline.connector(target),

@@ -1,5 +1,6 @@
-"""The bot's PostgreSQL engine (asyncpg) fails the way the update scope expects: a database
-that cannot be reached is an OperationalError, which the scope waits out; a bug is not."""
+"""The bot's PostgreSQL engine fails the way the update scope expects: a database that
+cannot be reached is an OperationalError, which the scope waits out; a bug is not. (Not
+every driver does: asyncpg lets a refused socket through as Python's own error.)"""
 
 from __future__ import annotations
 
@@ -21,21 +22,16 @@ def _closed_port() -> int:
 
 
 async def test_a_refused_connection_is_an_operational_error() -> None:
-    # asyncpg itself raises ConnectionRefusedError, which SQLAlchemy would let through.
-    # libpq's parameters in the URL (psycopg reads the same URL for the migrations) are
-    # given to asyncpg under its own names, not refused as unknown arguments.
     engine = make_engine(
         f"postgresql://postgres@127.0.0.1:{_closed_port()}/db?sslmode=disable&connect_timeout=3"
     )
-    assert engine.dialect.driver == "asyncpg"
     try:
         with pytest.raises(OperationalError) as raised:
             async with engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
     finally:
         await engine.dispose()
-    assert raised.value.orig is not None
-    assert isinstance(raised.value.orig.__cause__, ConnectionRefusedError)
+    assert "refused" in str(raised.value.orig)
     assert database_unavailable(raised.value)
 
 
