@@ -30,8 +30,9 @@ In each bot's process, one after another:
 Memory: the bot process's resident set size after start-up and after each run; run 1 and
 run 2 each finish N reports, so their difference shows whether memory grows per report.
 Run 3 repeats run 1 exactly (its photos too, so each is answered as reused, and its figures
-are not in the tables): the growth from run 1 to run 3, two runs of the same shape, is the
-one that says whether memory stays flat, free of what run 2's phases first needed.
+are not in the tables). The growth from run 2 to run 3 says whether memory keeps growing
+once the high-water marks of run 2's phases (everyone's album at once) are reached; from
+run 1 to run 3, two runs of the same shape, it includes those marks.
 Last, the cost of ingesting one 12-megapixel camera JPEG (bench/photo_ingest.py).
 
 How it measures:
@@ -829,7 +830,7 @@ def open_chats(sandbox: Sandbox, count: int) -> list[SandboxUser]:
 
 def album_of(pool: Sequence[bytes], person: Person, k: int, *, run: int = 0) -> list[bytes]:
     """K photos from the pool: distinct across runs 1 and 2 (the pool is that large), so no
-    photo is flagged as one of another report's; the fairness run takes run 1's again."""
+    photo is flagged as one of another report's; run 3 and the fairness run take run 1's again."""
     first = run * len(pool) // 2
     return [pool[(first + person.index * k + j) % len(pool)] for j in range(k)]
 

@@ -22,6 +22,7 @@ def _closed_port() -> int:
 
 
 async def test_a_refused_connection_is_an_operational_error() -> None:
+    # libpq's parameters in the URL are the driver's to read (the migrations use it too).
     engine = make_engine(
         f"postgresql://postgres@127.0.0.1:{_closed_port()}/db?sslmode=disable&connect_timeout=3"
     )
@@ -31,12 +32,11 @@ async def test_a_refused_connection_is_an_operational_error() -> None:
                 await connection.execute(text("SELECT 1"))
     finally:
         await engine.dispose()
-    assert "refused" in str(raised.value.orig)
     assert database_unavailable(raised.value)
 
 
 @pytest.mark.skipif(not PG_SERVER_URL, reason="needs PostgreSQL: DAMPINGAN_TEST_DATABASE_URL")
-async def test_a_server_refusing_the_login_is_an_operational_error_and_a_bad_query_is_not(
+async def test_a_server_refusing_the_connection_is_an_operational_error_a_bad_query_not(
     db_url: str,
 ) -> None:
     engine = make_engine(f"{db_url}?sslmode=prefer&connect_timeout=5")
@@ -48,7 +48,8 @@ async def test_a_server_refusing_the_login_is_an_operational_error_and_a_bad_que
     finally:
         await engine.dispose()
 
-    # The server answers, but refuses (asyncpg: InvalidCatalogNameError, a PostgresError).
+    # The server answers, but refuses the connection (no such database): waited out like
+    # any connection that fails, as a database restored under its old name comes back.
     missing = make_engine(db_url.rsplit("/", 1)[0] + "/dampingan_no_such_database")
     try:
         with pytest.raises(OperationalError) as refused:
