@@ -11,7 +11,8 @@ regency's 14 kecamatan and 223 villages (from ../shared/data/pemalang_regions.cs
 there, made-up names otherwise), 60 agencies adopting every village (a third of them by two
 agencies), 300 staff, `--reports` submitted reports spread over the past 365 days with one or
 two activities each and three photo rows per report (no files), plus a few drafts. Rows are
-inserted in bulk and the tables analysed, as they would be on a server that has been running.
+inserted in bulk and the tables analysed, as on a server that has been running (PostgreSQL's
+autovacuum; for SQLite the bot's nightly maintenance job, whose time is printed).
 
 Then it builds the digest of the last full week for each kecamatan and for the regency,
 timing each and counting its SQL statements, and times the attachments of the regency digest
@@ -26,12 +27,13 @@ import asyncio
 import contextlib
 import io
 import random
+import re
 import statistics
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
@@ -51,7 +53,7 @@ import migrations
 from models import reports
 from models.activities import Strategy
 from models.agencies import Agency, Assignment
-from models.db import make_engine, make_sessionmaker
+from models.db import make_engine, make_sessionmaker, refresh_statistics
 from models.digests import (
     XLSX_COLUMNS,
     DigestData,
@@ -168,6 +170,8 @@ class Loaded:
     activities: int
     photos: int
     seconds: float
+    # SQLite's ANALYZE by the nightly job's code (nothing on PostgreSQL: done in the load).
+    statistics_ms: float
 
 
 async def load_data(engine: AsyncEngine, reports: int, today: date, seed: int = 1) -> Loaded:
@@ -320,17 +324,21 @@ async def load_data(engine: AsyncEngine, reports: int, today: date, seed: int = 
                         f"(SELECT max(id) FROM {table}))"
                     )
                 )
-        # Planner statistics, as a running server would have them (autovacuum, or the
-        # periodic ANALYZE an operator schedules for SQLite).
-        await conn.execute(text("ANALYZE"))
+            # Planner statistics, as autovacuum keeps them on a running server.
+            await conn.execute(text("ANALYZE"))
         await conn.commit()
+    analysed = time.perf_counter()
+    async with make_sessionmaker(engine)() as session:
+        # SQLite's, as the bot's nightly maintenance job refreshes them.
+        await refresh_statistics(session)
     return Loaded(
         source=source,
         kecamatan=kecamatan,
         reports=reports,
         activities=len(activity_rows),
         photos=len(photo_rows),
-        seconds=time.perf_counter() - started,
+        seconds=analysed - started,
+        statistics_ms=(time.perf_counter() - analysed) * 1000,
     )
 
 
@@ -430,6 +438,96 @@ async def measure_reuse(engine: AsyncEngine, today: date, runs: int = 5) -> str:
     )
 
 
+# The plan SQLite took for the form's reads before migration 0009: the index on `status`
+# alone, which holds every draft and every sent report of the year under two keys. Made
+# again for the baseline and dropped after it.
+_STATUS_INDEX = "bench_report_status"
+
+
+@contextlib.asynccontextmanager
+async def status_led(engine: AsyncEngine, session: AsyncSession) -> AsyncIterator[None]:
+    """Every statement on `report` through an index on `status` alone (SQLite's INDEXED
+    BY), as SQLite planned them before the composite indexes: the baseline of
+    `measure_lookups`."""
+
+    def rewrite(_conn: Any, _cursor: Any, sql: str, params: Any, *_args: Any) -> Any:
+        forced = rf"\1 report INDEXED BY {_STATUS_INDEX}"
+        return re.sub(r"\b(FROM|JOIN) report(?= )", forced, sql), params
+
+    await session.execute(text(f"CREATE INDEX {_STATUS_INDEX} ON report (status)"))
+    await session.commit()
+    event.listen(engine.sync_engine, "before_cursor_execute", rewrite, retval=True)
+    try:
+        yield
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", rewrite)
+        await session.execute(text(f"DROP INDEX {_STATUS_INDEX}"))
+        await session.commit()
+
+
+async def measure_lookups(engine: AsyncEngine, samples: int = 100) -> list[str]:
+    """The two reads of the year's report rows on the form's path: a person with their
+    draft (every update) and the check for other reports of the same village, day and
+    activity (every send). Median of `samples` different people and visits; on SQLite also
+    through the status index, as planned before migration 0009, in the same run."""
+    async with make_sessionmaker(engine)() as session:
+        people = list(
+            await session.scalars(
+                select(User.telegram_id)
+                .join(Report, Report.user_id == User.id)
+                .where(Report.status == ReportStatus.DRAFT)
+                .limit(samples)
+            )
+        )
+        visits = (
+            await session.execute(
+                select(
+                    Report.agency_id, Report.village_id, Report.visit_date, ReportActivity.activity
+                )
+                .join(ReportActivity, ReportActivity.report_id == Report.id)
+                .where(Report.status == ReportStatus.SUBMITTED)
+                .limit(samples)
+            )
+        ).all()
+
+        async def person(telegram_id: int) -> object:
+            return await reports.person_and_draft(session, telegram_id)
+
+        async def same(visit: Any) -> object:
+            agency_id, village_id, day, activity = visit
+            return await reports.same_visits(
+                session,
+                agency_id=agency_id,
+                village_id=village_id,
+                visit_date=day,
+                activities=[activity],
+                exclude=[],
+            )
+
+        async def median_ms(read: Callable[[Any], Any], keys: Sequence[Any]) -> float:
+            await read(keys[0])  # statement compiled and cached before the clock
+            times = []
+            for key in keys:
+                started = time.perf_counter()
+                await read(key)
+                times.append((time.perf_counter() - started) * 1000)
+            return statistics.median(times)
+
+        lines = []
+        for name, read, keys in (
+            ("a person and their draft", person, people),
+            ("same village, day and activity", same, visits),
+        ):
+            ms = await median_ms(read, keys)
+            line = f"{name:<32}{ms:7.2f} ms"
+            if engine.dialect.name == "sqlite":
+                async with status_led(engine, session):
+                    before = await median_ms(read, keys)
+                line += f"; through the status index {before:.2f} ms ({before / ms:.1f}x)"
+            lines.append(line)
+    return lines
+
+
 def timed(function: Callable[[], object]) -> tuple[float, object]:
     started = time.perf_counter()
     result = function()
@@ -517,7 +615,8 @@ def describe(loaded: Loaded) -> str:
         f"data: {len(loaded.kecamatan)} kecamatan ({loaded.source}), {AGENCIES} agencies, "
         f"{AGENCIES * STAFF_PER_AGENCY} staff, {loaded.reports:,} submitted reports, "
         f"{loaded.activities:,} activities, {loaded.photos:,} photos; "
-        f"loaded in {loaded.seconds:.1f} s"
+        f"loaded in {loaded.seconds:.1f} s; planner statistics (SQLite: the nightly job's "
+        f"ANALYZE) {loaded.statistics_ms:.0f} ms"
     )
 
 
@@ -572,6 +671,9 @@ async def run(url: str, reports: int, folder: Path) -> None:
         log(f"digest of {period.start} .. {period.end}, today {today} ({TZ.key})\n")
         print_builds(await measure_builds(engine, loaded, period, today), folder / "photos")
         log("\n" + await measure_reuse(engine, today))
+        log("\nreads of the form against the year (median per read):")
+        for line in await measure_lookups(engine):
+            log("  " + line)
     finally:
         await engine.dispose()
 

@@ -16,6 +16,7 @@ from core.context import AppContext, DampinganApplication
 from core.i18n import long_date
 from models import reports
 from models.base import utcnow
+from models.db import refresh_statistics
 from models.outbox import add as queue_message
 from models.updates import forget_handled_before
 from services.outbox import deliver
@@ -46,10 +47,12 @@ DRAFT_NOTICE_DAYS = 7
 
 
 async def prune_processed_updates(application: DampinganApplication) -> int:
-    """Deletes markers of updates too old to be redelivered; returns how many."""
+    """Deletes markers of updates too old to be redelivered; returns how many. Then, the
+    night's rows settled, refreshes SQLite's planner statistics."""
     async with application.scope() as scope:
         removed = await forget_handled_before(scope.session, utcnow() - KEEP_PROCESSED_UPDATES)
         await scope.session.commit()
+        await refresh_statistics(scope.session)
     _LOG.info("forgot %d processed-update markers", removed)
     return removed
 
@@ -182,7 +185,7 @@ async def _remind(application: DampinganApplication, now: datetime) -> int:
 
 
 async def _run(context: AppContext) -> None:
-    """Daily job: prunes processed-update markers."""
+    """Daily job: prunes processed-update markers, refreshes planner statistics."""
     await prune_processed_updates(context.app)
 
 

@@ -8,7 +8,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from core.clock import Clock
 from core.i18n import long_date
@@ -59,6 +59,25 @@ async def test_old_update_markers_are_pruned(harness: Harness) -> None:
     assert await prune_processed_updates(harness.app) == 1
     async with harness.db() as session:
         assert (await session.scalars(select(InboxUpdate.update_id))).all() == [2]
+
+
+async def test_the_nightly_run_leaves_sqlite_planner_statistics(harness: Harness) -> None:
+    """SQLite keeps none of its own: without them it planned a week's digest through every
+    sent report of the year (bench/digest_build.py). PostgreSQL's autovacuum keeps its own."""
+    await add_staff(harness, STAFF)
+    async with harness.db() as session:
+        user = await get_user(session, STAFF)
+        assert user is not None and user.agency_id is not None
+        new_draft(session, user_id=user.id, agency_id=user.agency_id)
+        await session.commit()
+    await prune_processed_updates(harness.app)
+    async with harness.db() as session:
+        if session.get_bind().dialect.name != "sqlite":
+            return
+        rows = (await session.execute(text("SELECT tbl, idx, stat FROM sqlite_stat1"))).all()
+    indexes = {idx: stat for tbl, idx, stat in rows if tbl == "report"}
+    # One draft: one row in the table, one per key of the person's index.
+    assert indexes["ix_report_user_id_status"] == "1 1 1"
 
 
 def test_daily_jobs_are_registered_by_name(harness: Harness) -> None:
