@@ -10,7 +10,7 @@ photos and visit are those of the report it corrects).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Literal
@@ -28,7 +28,6 @@ from models.regions import Village
 # Defined with the band keys it sizes (models.reports.phash_band_keys); named here too.
 from models.reports import SIMILAR_PHASH_BITS as SIMILAR_PHASH_BITS
 from models.reports import Report
-from services.photos import phash_distance
 
 # How far back a similar picture is looked for (the same bytes are found at any age).
 SIMILAR_LOOKBACK = timedelta(days=365)
@@ -83,20 +82,11 @@ async def photo_reuse(
     for digest, _phash, reference in rows:
         if digest in digests:
             found.setdefault(reference, "same")
-    # A row that matched by its digest alone (older than the lookback) names a report
-    # already found "same"; every other row is within the lookback.
-    for _digest, other, reference in rows:
-        if other and reference not in found and _similar(other, hashes):
-            found[reference] = "similar"
+    # Every other row is a photo within SIMILAR_PHASH_BITS (photos_alike compares them).
+    for _digest, _phash, reference in rows:
+        found.setdefault(reference, "similar")
     ranked = sorted(found.items(), key=lambda item: item[1] != "same")
     return [Reuse(reference, match) for reference, match in ranked]
-
-
-def _similar(other: str, hashes: Iterable[str]) -> bool:
-    try:
-        return any(phash_distance(other, mine) <= SIMILAR_PHASH_BITS for mine in hashes)
-    except ValueError:  # not hex: written by something else, compared with nothing
-        return False
 
 
 def _exclude(report: Report) -> Collection[int]:

@@ -608,7 +608,7 @@ _PHASH_BITS_SIDE, _PHASH_IMAGE_SIDE = 8, 32
 
 def perceptual_hash(image: Image.Image) -> str:
     """The picture's pHash as 16 hex digits: close for the same picture re-encoded or
-    resized, far apart for different pictures (see `phash_distance`).
+    resized, far apart for different pictures (see `models.reports.phash_distance`).
 
     The same bits as `imagehash.phash` (tests/test_evidence.py checks they agree), computed
     here: its two DCTs need only the DCT matrix's first 8 rows, and ImageHash would load
@@ -657,11 +657,6 @@ def _dct_halves() -> list[list[float]]:
         [2 * math.cos(math.pi * k * (2 * n + 1) / (2 * side)) for n in range(side // 2)]
         for k in range(_PHASH_BITS_SIDE)
     ]
-
-
-def phash_distance(a: str, b: str) -> int:
-    """How many of the 64 bits of two pHashes differ (their Hamming distance)."""
-    return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
 def _sniff_unsupported(data: bytes) -> str | None:

@@ -31,10 +31,17 @@ from models.db import make_engine, make_sessionmaker
 from models.drafts import DraftActivity, DraftPhoto
 from models.flags import FlagKind, warnings
 from models.regions import Village
-from models.reports import Report, ReportVersion, new_draft, phash_band_keys, submit
+from models.reports import (
+    Report,
+    ReportVersion,
+    new_draft,
+    phash_band_keys,
+    phash_distance,
+    submit,
+)
 from models.users import Role, User
 from services import evidence
-from services.photos import PhotoStore, StoredPhoto, perceptual_hash, phash_distance
+from services.photos import PhotoStore, StoredPhoto, perceptual_hash
 from tests.conftest import JAKARTA, TEST_NOW
 from tests.realphotos import (
     camera_exif,

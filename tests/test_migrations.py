@@ -482,8 +482,8 @@ _band = sa.table(
 
 def test_0008_gives_the_photos_with_a_phash_their_band_keys(empty_db_url: str) -> None:
     """0008 writes the band keys of every photo already stored, as the models write them for
-    a new photo (no keys without a pHash or for one that is not hex); downgrading drops
-    them and keeps the photos."""
+    a new photo (no keys without a pHash or for one that is not hex), 0010 gives each its
+    photo's pHash; downgrading drops them and keeps the photos."""
     url = empty_db_url
     migrations.upgrade(url, "0004")
     _, submitted_id, _ = _seed_0004(url)
@@ -519,6 +519,31 @@ def test_0008_gives_the_photos_with_a_phash_their_band_keys(empty_db_url: str) -
         engine.dispose()
     expected = {(key, i) for i, phash in hashes.items() for key in phash_band_keys(phash)}
     assert len(expected) == 3 * 7 and stored == expected
+
+    # 0010: every band row carries its photo's pHash; downgrading keeps the rows.
+    migrations.upgrade(url, "0010")
+    with_hash = sa.table(
+        "photo_phash_band",
+        sa.column("key", sa.Integer),
+        sa.column("photo_id", sa.Integer),
+        sa.column("phash", sa.String),
+    )
+    engine = migrations.sync_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(with_hash.c.key, with_hash.c.photo_id, with_hash.c.phash)
+            ).all()
+    finally:
+        engine.dispose()
+    assert {(key, i, hashes[i]) for key, i in expected} == set(rows)
+    migrations.downgrade(url, "0009")
+    engine = migrations.sync_engine(url)
+    try:
+        with engine.connect() as connection:
+            assert set(connection.execute(sa.select(_band.c.key, _band.c.photo_id))) == expected
+    finally:
+        engine.dispose()
 
     migrations.downgrade(url, "0007")
     assert "photo_phash_band" not in _tables(url)

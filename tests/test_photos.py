@@ -25,6 +25,7 @@ from PIL.TiffImagePlugin import IFDRational
 
 from core.clock import Clock
 from models.drafts import DraftPhoto
+from models.reports import phash_distance
 from services import photos
 from services.photos import PhotoRejected, PhotoStore, StoredPhoto, Swept
 from tests.realphotos import camera_exif, heic, jpeg_bytes
@@ -387,7 +388,7 @@ def test_phash_is_the_same_picture_whatever_its_size(store: PhotoStore) -> None:
         sizes.append(store.ingest(buf.getvalue(), key=f"k/{size[0]}").phash)
 
     assert all(len(h) == 16 and int(h, 16) >= 0 for h in sizes)
-    assert max(photos.phash_distance(sizes[0], h) for h in sizes) <= 2
+    assert max(phash_distance(sizes[0], h) for h in sizes) <= 2
 
 
 @pytest.mark.parametrize(

@@ -181,7 +181,7 @@ async def test_a_photo_costs_three_statements_and_one_commit(harness: Harness) -
     # pHash of the last year, in one SELECT; the photo in the draft's UPDATE.
     assert len(handlers) == 3, handlers
     assert handlers[0].startswith("SELECT") and "FROM app_user" in handlers[0]
-    assert handlers[1].startswith("SELECT photo.sha256, photo.phash")
+    assert handlers[1].startswith("SELECT photo.id, photo.phash")
     assert handlers[2].startswith("UPDATE report SET")
     assert sql.commits == 2  # the handler's, and the poller's for the batch
 
@@ -213,7 +213,7 @@ async def test_sending_a_report_writes_its_claimed_confirmation_in_one_commit(
     # the coordinators to tell: no read of the outbox row it queued.
     assert len(reads) == 5, reads
     assert "FROM app_user" in reads[0] and "FROM activity_type" in reads[1]
-    assert reads[2].startswith("SELECT photo.sha256, photo.phash")
+    assert reads[2].startswith("SELECT photo.id, photo.phash")
     assert reads[3].startswith("SELECT report.reference, report_activity.activity")
     writes = [s.split(" (")[0].split(" SET")[0] for s in handlers if not s.startswith("SELECT")]
     # The confirmation is queued claimed, the report's UPDATE records the update as handled
