@@ -47,6 +47,9 @@ How it measures:
 - The echo bot keeps PTB's defaults (updates processed one at a time), which was its
   fastest setting here; see bench/README.md. It answers each photo and the location with a
   short text, without downloading anything.
+- The rest of the machine: the CPU time of this process (sandbox and people) and, with a
+  PostgreSQL server on this machine, of its processes, per update of each kind: they run
+  on the same cores as the bot.
 - Photos: users send 1280x960 JPEGs (the size Telegram delivers) from a pool made up
   front, every photo of runs 1 and 2 distinct (a photo of another report is flagged, with a
   message to the person, which no real run has for every photo); Telegram's re-encoding of
@@ -628,6 +631,8 @@ class Cost:
     updates: int = 0
     wall: float = 0.0
     cpu: float = 0.0  # seconds, the bot process
+    parent_cpu: float = 0.0  # seconds, this process: the sandbox and the people
+    server_cpu: float | None = None  # seconds, the PostgreSQL server's processes
     statements: int = 0
     commits: int = 0
     calls: Counter[str] = field(default_factory=Counter)  # API calls by method
@@ -638,6 +643,10 @@ class Cost:
             self.updates + other.updates,
             self.wall + other.wall,
             self.cpu + other.cpu,
+            self.parent_cpu + other.parent_cpu,
+            None
+            if self.server_cpu is None or other.server_cpu is None
+            else self.server_cpu + other.server_cpu,
             self.statements + other.statements,
             self.commits + other.commits,
             self.calls + other.calls,
@@ -661,6 +670,9 @@ class Phase:
     before: Snapshot
     after: Snapshot | None = None
     started: float = 0.0  # perf_counter
+    # The rest of the machine over the same span: this process's CPU time, the server's.
+    parent_cpu: tuple[float, float] = (0.0, 0.0)
+    server_cpu: tuple[float | None, float | None] = (None, None)
     wall: float = 0.0  # from the start to the last answer
     finished: int = 0  # people whose flow went through
     failures: list[str] = field(default_factory=list)
@@ -689,6 +701,10 @@ class Phase:
             self.updates,
             self.wall,
             after.cpu - self.before.cpu,
+            self.parent_cpu[1] - self.parent_cpu[0],
+            None
+            if self.server_cpu[0] is None or self.server_cpu[1] is None
+            else self.server_cpu[1] - self.server_cpu[0],
             after.statements - self.before.statements,
             after.commits - self.before.commits,
             Counter(self.calls),
@@ -711,6 +727,7 @@ class BotRun:
     sandbox: Sandbox
     bot: BotProcess
     run_timeout: float
+    server: bool = False  # the database is a PostgreSQL server on this machine
     people: list[Person] = field(default_factory=list)
     phases: dict[str, Phase] = field(default_factory=dict)
     start_up: StartUp | None = None
@@ -725,7 +742,7 @@ class BotRun:
         return [f"{name}: {line}" for name, ph in self.phases.items() for line in ph.failures]
 
     def cost(self, *names: str) -> Cost:
-        total = Cost()
+        total = Cost(server_cpu=0.0 if self.server else None)
         for name in names:
             if name in self.phases:
                 total = total + self.phases[name].cost
@@ -743,6 +760,8 @@ async def run_phase(
     for p in active:
         p.phase = name
     phase = Phase(name, active, await run.bot.snapshot(name))
+    server_before = server_cpu(run.server)
+    parent_before = time.process_time()
     run.phases[name] = phase
     log(f"{run.script.name}: {name} ({len(active)} people)")
     since = time.time()
@@ -753,6 +772,8 @@ async def run_phase(
     with contextlib.suppress(TimeoutError):
         await run.sandbox.settle(quiet=0.3, timeout=30)
     phase.after = await run.bot.snapshot("between phases")
+    phase.parent_cpu = (parent_before, time.process_time())
+    phase.server_cpu = (server_before, server_cpu(run.server))
     phase.calls, phase.failed = api_stats(run.sandbox, since, time.time())
     return phase
 
@@ -882,7 +903,9 @@ async def run_bot(
                 await sandbox.settle(quiet=1.0, timeout=60)
             except TimeoutError:
                 log("the bot was still busy a minute after start-up; starting the run anyway")
-            run = BotRun(script, sandbox, bot, args.run_timeout)
+            run = BotRun(
+                script, sandbox, bot, args.run_timeout, server=local_server(args.database)
+            )
             calls = Counter(r.method for r in sandbox.requests if r.method != "getUpdates")
             run.start_up = StartUp(time.perf_counter() - started, bot.start_up, calls)
             await run.remember_memory("after start-up")
@@ -1018,6 +1041,38 @@ def database(server_url: str | None, folder: Path) -> Iterator[str]:
     finally:
         with admin() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def local_server(server_url: str | None) -> bool:
+    """Whether --database names a PostgreSQL server on this machine, whose processes' CPU
+    time can be read (it takes its share of the same cores as the bot)."""
+    if server_url is None or not Path("/proc/self/stat").exists():
+        return False
+    return make_url(server_url).host in (None, "", "127.0.0.1", "localhost", "::1")
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def server_cpu(local: bool) -> float | None:
+    """CPU seconds (user and system) of every PostgreSQL process on this machine now: the
+    backends serving the bot, and the WAL writer and checkpointer that its commits keep busy.
+    A backend that exits between two readings takes its time with it, so a difference is a
+    lower bound (the bot's pool keeps its connections for the whole run)."""
+    if not local:
+        return None
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdecimal():
+            continue
+        with contextlib.suppress(OSError):
+            stat = (entry / "stat").read_text()
+            # The command name sits in parentheses and may hold spaces: split after it.
+            name = stat[stat.index("(") + 1 : stat.rindex(")")]
+            if name == "postgres":
+                fields = stat[stat.rindex(")") + 2 :].split()
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / _CLOCK_TICKS
 
 
 async def load_data(db_url: str, users: int) -> list[str]:
@@ -1212,6 +1267,33 @@ def p50_p95(values: list[float]) -> str:
     return f"{percentile(values, 0.5) * 1000:.0f}/{percentile(values, 0.95) * 1000:.0f}"
 
 
+def print_machine_cpu(d: BotRun, e: BotRun) -> None:
+    """Where the machine's CPU went per update, beside the bot: the sandbox and the people
+    (this process) and, on a local PostgreSQL, the server; all share the same cores."""
+    server = d.server
+    print(
+        f"  {'CPU ms per update':<22}{'Dampingan':>11}{'sandbox':>9}"
+        + (f"{'PostgreSQL':>12}" if server else "")
+        + f"{'echo':>9}{'sandbox':>9}"
+        + (f"{'PostgreSQL':>12}" if server else "")
+        + "   (sandbox: the stand-in and the people, this process)"
+    )
+    for label, names in KINDS:
+        cells = []
+        for run in (d, e):
+            cost = run.cost(*names)
+            cells.append(f"{cost.per_update(cost.cpu) * 1000:>9.2f}")
+            cells.append(f"{cost.per_update(cost.parent_cpu) * 1000:>9.2f}")
+            if server:
+                value = cost.server_cpu
+                cells.append(
+                    f"{cost.per_update(value) * 1000:>12.2f}"
+                    if value is not None
+                    else f"{'-':>12}"
+                )
+        print(f"  {label:<22}  " + "".join(cells))
+
+
 def print_costs(d: BotRun, e: BotRun, args: argparse.Namespace) -> None:
     print(
         f"\nPer update, by kind: run 2 in phases of one kind (everyone's text and tap steps up "
@@ -1243,6 +1325,7 @@ def print_costs(d: BotRun, e: BotRun, args: argparse.Namespace) -> None:
             + label.ljust(widths[0])
             + "".join(c.rjust(w) for c, w in zip(cells, widths[1:], strict=True))
         )
+    print_machine_cpu(d, e)
     print(f"  {'':<22}{'SQL':>12}{'commits':>9}{'API calls':>11}")
     print(
         f"  {'kind':<22}{'statements':>12}{'':>9}{'Dampingan':>11}{'echo':>7}"

@@ -24,7 +24,14 @@ from functools import wraps
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
-from telegram import CallbackQuery, Message, ReplyKeyboardRemove, Update
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import (
     ApplicationHandlerStop,
@@ -166,72 +173,59 @@ async def _reply(update: Update, text: str, **kwargs: object) -> Message:
 
 # --- asking ----------------------------------------------------------------------------
 
+# A question's text and its keyboard (inline buttons, or the location keyboard's).
+Question = tuple[Raw, InlineKeyboardMarkup | ReplyKeyboardMarkup]
+
 
 async def ask(update: Update, context: AppContext, report: Report, step: Step) -> None:
     """Sends the question of `step` with its buttons."""
+    await _send_question(update, await _question(context, report, step))
+
+
+async def _send_question(update: Update, question: Question) -> None:
+    text, markup = question
+    await _reply(update, text, reply_markup=markup)
+
+
+async def _question(context: AppContext, report: Report, step: Step) -> Question:
+    """The question of `step` and its buttons, with what they show from the database."""
     t = context.t
     prefix = views.activity_prefix(context, report)
     match step:
         case Step.VILLAGE:
             villages = await _villages(context)
-            await _reply(
-                update,
-                t("report-ask-village"),
-                reply_markup=views.village_keyboard(context, villages, back=editing(report)),
+            return t("report-ask-village"), views.village_keyboard(
+                context, villages, back=editing(report)
             )
         case Step.DATE:
             has_back = editing(report) or await _village_count(context, report) > 1
-            await _reply(
-                update,
-                t("report-ask-date", limit=context.settings.report_max_age_days),
-                reply_markup=views.date_keyboard(context, _today(context), has_back),
-            )
+            return t(
+                "report-ask-date", limit=context.settings.report_max_age_days
+            ), views.date_keyboard(context, _today(context), has_back)
         case Step.STRATEGY:
-            await _reply(
-                update,
-                t("report-ask-strategy", prefix=prefix),
-                reply_markup=views.strategy_keyboard(context),
-            )
+            return t("report-ask-strategy", prefix=prefix), views.strategy_keyboard(context)
         case Step.ACTIVITY:
             activity = current_activity(report)
             assert activity.strategy is not None
             options = await activities_for(context.session, Strategy(activity.strategy))
-            await _reply(
-                update,
-                t(
-                    "report-ask-activity",
-                    prefix=prefix,
-                    strategy=t(f"strategy-{activity.strategy}"),
-                ),
-                reply_markup=views.activity_keyboard(context, options),
-            )
+            return t(
+                "report-ask-activity",
+                prefix=prefix,
+                strategy=t(f"strategy-{activity.strategy}"),
+            ), views.activity_keyboard(context, options)
         case Step.ACTIVITY_OTHER:
-            await _reply(
-                update,
-                t("report-ask-activity-other", maximum=OTHER_MAX),
-                reply_markup=views.back_keyboard(context),
-            )
+            return t("report-ask-activity-other", maximum=OTHER_MAX), views.back_keyboard(context)
         case Step.HOUSEHOLDS:
-            await _reply(
-                update,
-                t("report-ask-households", prefix=prefix),
-                reply_markup=views.back_keyboard(context),
-            )
+            return t("report-ask-households", prefix=prefix), views.back_keyboard(context)
         case Step.PEOPLE:
-            await _reply(
-                update, t("report-ask-people"), reply_markup=views.people_keyboard(context)
-            )
+            return t("report-ask-people"), views.people_keyboard(context)
         case Step.DESCRIPTION:
-            await _reply(
-                update,
-                t(
-                    "report-ask-description",
-                    prefix=prefix,
-                    minimum=DESCRIPTION_MIN,
-                    maximum=DESCRIPTION_MAX,
-                ),
-                reply_markup=views.back_keyboard(context),
-            )
+            return t(
+                "report-ask-description",
+                prefix=prefix,
+                minimum=DESCRIPTION_MIN,
+                maximum=DESCRIPTION_MAX,
+            ), views.back_keyboard(context)
         case Step.PHOTOS:
             count = len(current_activity(report).photos)
             text = t("report-ask-photos", prefix=prefix, count=count, maximum=MAX_PHOTOS)
@@ -240,23 +234,16 @@ async def ask(update: Update, context: AppContext, report: Report, step: Step) -
                 hint = await _first_photo_question(context, report)
             if hint:
                 text = Raw(f"{text}\n{t('report-photos-file-hint')}")
-            await _reply(update, text, reply_markup=views.photos_keyboard(context, report, count))
+            return text, views.photos_keyboard(context, report, count)
         case Step.LOCATION:
-            await _reply(
-                update, t("report-ask-location"), reply_markup=views.location_keyboard(context)
-            )
+            return t("report-ask-location"), views.location_keyboard(context)
         case Step.SUMMARY:
-            await _reply(
-                update,
-                await _summary(context, report),
-                reply_markup=views.summary_keyboard(context, report),
-            )
+            return await _summary(context, report), views.summary_keyboard(context, report)
         case Step.EDIT:
-            await _reply(
-                update,
-                t("report-ask-edit"),
-                reply_markup=views.edit_keyboard(context, report, len(await _villages(context))),
+            return t("report-ask-edit"), views.edit_keyboard(
+                context, report, len(await _villages(context))
             )
+    raise AssertionError(f"no question for {step}")
 
 
 def _take_file_hint(report: Report) -> bool:
@@ -377,6 +364,14 @@ def _step(handler: StepHandler) -> Callback:
         if step is Step.PHOTOS and not _is_image_message(update):
             # The photo question follows: its tip is recorded in this commit, not a second.
             scope.extra[FILE_HINT] = _take_file_hint(report)
+        # The next question is put together before the commit, inside this transaction:
+        # read after it (the activities to choose from, the summary's names), it opened a
+        # second transaction that closing the session ended with a ROLLBACK, and psycopg
+        # forgets every statement it prepared on a connection at a ROLLBACK, so PostgreSQL
+        # planned the person-and-draft query anew for every update (bench/report_flow.py).
+        question = None
+        if not (step is Step.PHOTOS and _is_image_message(update)):
+            question = await _question(context, report, step)
         # The draft now records this update as handled; its inbox mark can wait.
         scope.lazy_mark = scope.update_id is not None
         await context.session.commit()
@@ -391,10 +386,10 @@ def _step(handler: StepHandler) -> Callback:
                 key, args = notice
                 # Also takes the location keyboard away once that question is answered.
                 await _reply(update, context.t(key, **args), reply_markup=ReplyKeyboardRemove())
-            if step is Step.PHOTOS and _is_image_message(update):
+            if question is None:
                 await _acknowledge_photo(update, context, report)
             else:
-                await ask(update, context, report, step)
+                await _send_question(update, question)
 
     return callback
 
