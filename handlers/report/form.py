@@ -106,7 +106,6 @@ MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 NOTICE = "report.notice"
 REMOVE_FILES = "report.remove_files"
 VILLAGES = "report.villages"
-FILE_HINT = "report.file_hint"
 StepHandler = Callable[[Update, AppContext, Report], Awaitable[Step]]
 Callback = Callable[[Update, AppContext], Coroutine[Any, Any, None]]
 
@@ -177,18 +176,15 @@ async def _reply(update: Update, text: str, **kwargs: object) -> Message:
 Question = tuple[Raw, InlineKeyboardMarkup | ReplyKeyboardMarkup]
 
 
-async def ask(update: Update, context: AppContext, report: Report, step: Step) -> None:
-    """Sends the question of `step` with its buttons."""
-    await _send_question(update, await _question(context, report, step))
-
-
-async def _send_question(update: Update, question: Question) -> None:
-    text, markup = question
-    await _reply(update, text, reply_markup=markup)
-
-
 async def _question(context: AppContext, report: Report, step: Step) -> Question:
-    """The question of `step` and its buttons, with what they show from the database."""
+    """The question of `step` and its buttons, with what they show from the database.
+
+    Put together before the commit that records it as asked, inside that transaction, and
+    sent after it (`_send_question`): read after the commit, it opened a second transaction
+    that closing the session ended with a ROLLBACK, and psycopg forgets every statement it
+    prepared on a connection at a ROLLBACK, so PostgreSQL planned the person-and-draft
+    query anew for every update (bench/report_flow.py). What it records in the draft (the
+    photo tip, told once) is written by that commit too."""
     t = context.t
     prefix = views.activity_prefix(context, report)
     match step:
@@ -229,10 +225,7 @@ async def _question(context: AppContext, report: Report, step: Step) -> Question
         case Step.PHOTOS:
             count = len(current_activity(report).photos)
             text = t("report-ask-photos", prefix=prefix, count=count, maximum=MAX_PHOTOS)
-            hint = current_scope().extra.pop(FILE_HINT, None)
-            if hint is None:
-                hint = await _first_photo_question(context, report)
-            if hint:
+            if _take_file_hint(report):
                 text = Raw(f"{text}\n{t('report-photos-file-hint')}")
             return text, views.photos_keyboard(context, report, count)
         case Step.LOCATION:
@@ -256,13 +249,9 @@ def _take_file_hint(report: Report) -> bool:
     return True
 
 
-async def _first_photo_question(context: AppContext, report: Report) -> bool:
-    """`_take_file_hint` for a question asked again (the answer's own commit is done): in a
-    commit of its own, if the tip is due."""
-    if not _take_file_hint(report):
-        return False
-    await context.session.commit()
-    return True
+async def _send_question(update: Update, question: Question) -> None:
+    text, markup = question
+    await _reply(update, text, reply_markup=markup)
 
 
 async def _summary(context: AppContext, report: Report) -> Raw:
@@ -361,14 +350,6 @@ def _step(handler: StepHandler) -> Callback:
             return
         scope = current_scope()
         advance(report, step, update_id=scope.update_id)
-        if step is Step.PHOTOS and not _is_image_message(update):
-            # The photo question follows: its tip is recorded in this commit, not a second.
-            scope.extra[FILE_HINT] = _take_file_hint(report)
-        # The next question is put together before the commit, inside this transaction:
-        # read after it (the activities to choose from, the summary's names), it opened a
-        # second transaction that closing the session ended with a ROLLBACK, and psycopg
-        # forgets every statement it prepared on a connection at a ROLLBACK, so PostgreSQL
-        # planned the person-and-draft query anew for every update (bench/report_flow.py).
         question = None
         if not (step is Step.PHOTOS and _is_image_message(update)):
             question = await _question(context, report, step)
@@ -411,9 +392,10 @@ async def _ask_and_record(update: Update, context: AppContext, report: Report, s
     """Asks the current question again, recording it as asked first (the commit also
     keeps whatever else the caller changed)."""
     report.asked_rev = report.form_rev
+    question = await _question(context, report, step)
     await context.session.commit()
     async with _asking(context, report):
-        await ask(update, context, report, step)
+        await _send_question(update, question)
 
 
 async def _answer(query: CallbackQuery, alert: str | None = None) -> None:
@@ -497,11 +479,12 @@ async def start_report(update: Update, context: AppContext) -> None:
     advance(report, step, update_id=scope.update_id)
     # The new draft records this update as handled (see `_step`); its inbox mark can wait.
     scope.lazy_mark = scope.update_id is not None
+    question = await _question(context, report, step)
     await context.session.commit()
     async with _asking(context, report):
         if len(villages) == 1:
             await _reply(update, context.t("report-only-village", village=villages[0].label))
-        await ask(update, context, report, step)
+        await _send_question(update, question)
 
 
 async def cancel(update: Update, context: AppContext) -> None:
@@ -903,10 +886,11 @@ async def send(update: Update, context: AppContext) -> None:
         step, index = missing
         set_state(report, act=index, edit=True)
         advance(report, step)
+        question = await _question(context, report, step)
         await context.session.commit()
         await _answer(query, context.t("input-report-incomplete"))
         async with _asking(context, report):
-            await ask(update, context, report, step)
+            await _send_question(update, question)
         return
     now = context.now()
     catalogue = await _catalogue(context)
@@ -997,10 +981,14 @@ async def open_correction(update: Update, context: AppContext) -> None:
     report = new_correction(context.session, original)
     set_state(report, act=0, villages=len(await _villages(context)), location_done=True)
     advance(report, Step.SUMMARY)
+    # Written first: the summary compares the copy with the sent version, and the copy's
+    # village_id (set from its village) is only filled in by the flush.
+    await context.session.flush()
+    question = await _question(context, report, Step.SUMMARY)
     await context.session.commit()
     _LOG.info("user %s opened a correction of %s", user.telegram_id, original.reference)
     async with _asking(context, report):
-        await ask(update, context, report, Step.SUMMARY)
+        await _send_question(update, question)
 
 
 async def correction_while_drafting(update: Update, context: AppContext) -> None:

@@ -107,10 +107,11 @@ async def test_a_typed_answer_costs_two_statements_and_one_commit(harness: Harne
 async def test_every_step_before_the_send_costs_at_most_three_statements_and_one_commit(
     harness: Harness,
 ) -> None:
-    """Each update of a whole report up to the summary: the person with the draft, the
-    answer written, and at most one read the step needs (the village list, the activities,
-    a photo's reuse check, the summary's activity names); one commit of the handler's,
-    which ends its transaction: the next question's reads come before it. (Read after it,
+    """Each update of a whole report up to the summary, and a text where a button is due:
+    the person with the draft, the answer written, and at most one read the step needs
+    (the village list, the activities, a photo's reuse check, the summary's activity
+    names); one commit of the handler's, which ends its transaction: the next question's
+    reads come before it. (Read after it,
     they left a transaction that closing the session rolled back, and psycopg forgets the
     statements it prepared on a connection at every rollback: PostgreSQL then planned the
     person-and-draft query anew for every update.) The send writes the report itself and is
@@ -141,6 +142,13 @@ async def test_every_step_before_the_send_costs_at_most_three_statements_and_one
             sandbox, user, asked["strategy"], "1. Pengurangan beban pengeluaran masyarakat"
         )
 
+    async def typed_at_activity() -> None:
+        # Text where a button is due: told so, and the question asked again (its reads, the
+        # activities to choose from, before the commit that records it as asked).
+        await answer(user, "PBI")
+        asked["activity"] = await caught_up(sandbox, user)
+        assert "PBI JKN (iuran BPJS Kesehatan)" in buttons(asked["activity"])
+
     async def activity() -> None:
         await press(sandbox, user, asked["activity"], "PBI JKN (iuran BPJS Kesehatan)")
 
@@ -160,6 +168,7 @@ async def test_every_step_before_the_send_costs_at_most_three_statements_and_one
         ("village", village),
         ("date", visit_date),
         ("strategy", strategy),
+        ("text at the activity question", typed_at_activity),
         ("activity", activity),
         ("households", lambda: answer(user, "12")),
         ("people", lambda: answer(user, "40")),
