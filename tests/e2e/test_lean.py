@@ -111,11 +111,10 @@ async def test_every_step_before_the_send_costs_at_most_three_statements_and_one
     the person with the draft, the answer written, and at most one read the step needs
     (the village list, the activities, a photo's reuse check, the summary's activity
     names); one commit of the handler's, which ends its transaction: the next question's
-    reads come before it. (Read after it,
-    they left a transaction that closing the session rolled back, and psycopg forgets the
-    statements it prepared on a connection at every rollback: PostgreSQL then planned the
-    person-and-draft query anew for every update.) The send writes the report itself and is
-    counted on its own."""
+    reads come before it. (Read after it, they left a transaction that closing the session
+    rolled back, and psycopg forgets the statements it prepared on a connection at every
+    rollback: PostgreSQL then planned the person-and-draft query anew for every update.)
+    The send writes the report itself and is counted on its own."""
     h = harness
     # The outbox job's reads (a second after start-up, then every minute) end with a
     # rollback of their own: taken away, so that only the handlers' are counted.
